@@ -243,7 +243,7 @@ public final class PhysicalMemory implements AutoCloseable {
         }
     }
 
-    public byte[] read(long gpa, int len) {
+    public byte[] readBytes(long gpa, int len) {
         byte[] b = new byte[len];
         read(gpa, b, 0, len);
         return b;
