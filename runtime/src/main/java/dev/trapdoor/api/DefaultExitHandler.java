@@ -1,0 +1,65 @@
+package dev.trapdoor.api;
+
+import dev.trapdoor.arch.CpuidTable;
+import dev.trapdoor.devices.IoBus;
+import dev.trapdoor.memory.PhysicalMemory;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What the VMM does with an exit no script took: emulate the device access on the buses, answer
+ * CPUID from the VM's table, or stop the run with the reason. A plain function of (vm, vcpu,
+ * exit), so tests call it with made-up exits. Returns null to re-enter the guest.
+ */
+final class DefaultExitHandler {
+    private DefaultExitHandler() {}
+
+    static RunResult handle(Vm vm, Vcpu vcpu, Exit e) {
+        return switch (e.getReason()) {
+            case IO_INSTRUCTION -> { io(vm.io(), e); yield null; }
+            case EPT_VIOLATION -> e.getSize() > 0 ? mmio(vm.memory().physical(), e) : stop(StopReason.UNHANDLED_EXIT, e, "EPT violation");
+            case CPUID -> { cpuid(vm.getCpuid(), vcpu, e); yield null; }
+            case HLT -> stop(StopReason.HALTED, e, "");
+            case TRIPLE_FAULT -> stop(StopReason.TRIPLE_FAULT, e, "");
+            case STOP_REQUEST -> stop(StopReason.INTERRUPTED, e, e.getMessage());
+            case EXCEPTION_NMI -> stop(StopReason.EXCEPTION, e, "vector " + e.getVector());
+            case INTERNAL_ERROR, ENTRY_FAILURE_GUEST_STATE, ENTRY_FAILURE_MSR_LOADING, ENTRY_FAILURE_MACHINE_CHECK ->
+                    stop(StopReason.ERROR, e, e.getMessage());
+            default -> stop(StopReason.UNHANDLED_EXIT, e, "no default handler for " + e.getReason());
+        };
+    }
+
+    private static RunResult stop(StopReason why, Exit e, String message) {
+        return RunResult.of(why, e, message);
+    }
+
+    /** Port I/O: each element of a string transfer is one bus access, in order. */
+    static void io(IoBus bus, Exit e) {
+        MemorySegment data = e.liveData();
+        int size = e.getSize();
+        int port = e.getPort();
+        for (int i = 0; i < e.getCount(); i++) {
+            long off = (long) i * size;
+            if (e.isIn()) Exit.write(data, off, size, bus.read(port, size));
+            else bus.write(port, size, (int) Exit.read(data, off, size));
+        }
+    }
+
+    /** An access to a device window (or to nothing) the backend could not satisfy from RAM. */
+    private static RunResult mmio(PhysicalMemory mem, Exit e) {
+        MemorySegment data = e.liveData();
+        if (e.isIn()) Exit.write(data, 0, e.getSize(), mem.read(e.getGuestPhysical(), e.getSize()));
+        else mem.write(e.getGuestPhysical(), e.getSize(), Exit.read(data, 0, e.getSize()));
+        return null;
+    }
+
+    /** CPUID exits unconditionally under VMX; the VMM answers from its table and skips the instruction. */
+    private static void cpuid(CpuidTable table, Vcpu vcpu, Exit e) {
+        CpuidTable.Leaf l = table.get((int) vcpu.get("eax"), (int) vcpu.get("ecx"));
+        vcpu.set("eax", l.eax() & 0xffffffffL);
+        vcpu.set("ebx", l.ebx() & 0xffffffffL);
+        vcpu.set("ecx", l.ecx() & 0xffffffffL);
+        vcpu.set("edx", l.edx() & 0xffffffffL);
+        vcpu.set("eip", e.getRip() + e.getInstructionLength());
+    }
+}

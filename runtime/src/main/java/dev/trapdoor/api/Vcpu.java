@@ -1,0 +1,309 @@
+package dev.trapdoor.api;
+
+import dev.trapdoor.arch.X86Registers;
+import dev.trapdoor.backend.VcpuBackend;
+import dev.trapdoor.vmx.ExitInfo;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One virtual CPU: its registers (read and written through a cache that is synced with the
+ * backend only when a script looks or changes something) and its run loop: enter the guest, take
+ * the exit, let watches and then the default handler deal with it, re-enter.
+ */
+public final class Vcpu {
+    private final Vm vm;
+    private final int index;
+    private final VcpuBackend backend;
+    private final ExitInfo info = new ExitInfo();
+    private final X86Registers regs = new X86Registers();
+    private boolean regsValid;
+    private boolean regsDirty;
+    private long exitSequence;
+    private Exit lastExit;
+    /** An exit a watch stopped on, not yet finished; the next run finishes it first. */
+    private Exit pending;
+    private int pendingNextWatch;
+    private volatile boolean running;
+
+    Vcpu(Vm vm, int index, VcpuBackend backend) {
+        this.vm = vm;
+        this.index = index;
+        this.backend = backend;
+    }
+
+    public Vm getVm() { return vm; }
+    public int getIndex() { return index; }
+    public boolean isRunning() { return running; }
+    public Exit getLastExit() { return lastExit; }
+    /** The exit the last run stopped on and that the next run will finish, or null. */
+    public Exit getPendingExit() { return pending; }
+    /** Guest instructions retired, or -1 where the backend cannot count them. */
+    public long getInstructions() { return backend.instructionsRetired(); }
+
+    // ---- entry states
+
+    /** Real mode at cs:ip, the rest as after RESET (SDM Vol. 3A, Table 9-1). */
+    public void resetRealMode(int cs, int ip) {
+        setRegisters(X86Registers.realMode(cs, ip));
+    }
+
+    /** 32-bit protected mode with flat segments, paging off, at eip. */
+    public void resetFlat32(long eip) {
+        setRegisters(X86Registers.flat32((int) eip));
+    }
+
+    // ---- the run loop
+
+    /**
+     * Runs until something stops it: a breakpoint, a hook, HLT with nothing to wake the guest, a
+     * device's shutdown request, a fault or {@link Vm#stop()}. A pending exit (the one the last run
+     * stopped on) is finished first, so breakpoints behave as in a debugger.
+     */
+    public RunResult run() {
+        if (running) throw new IllegalStateException("vCPU " + index + " is already running");
+        running = true;
+        try {
+            if (pending != null) {
+                Exit e = pending;
+                pending = null;
+                RunResult r = dispatch(e, pendingNextWatch);
+                if (r != null) return r;
+            }
+            while (true) {
+                syncRegistersIn();
+                backend.run(info);
+                regsValid = false;
+                Exit e = new Exit(this, ++exitSequence, info);
+                vm.counters().count(info.reason);
+                RunResult r = dispatch(e, 0);
+                if (r != null) return r;
+            }
+        } finally {
+            running = false;
+        }
+    }
+
+    /** Equivalent of {@link #run()}, for the debugger habit of saying continue. */
+    public RunResult cont() {
+        return run();
+    }
+
+    private RunResult dispatch(Exit e, int firstWatch) {
+        lastExit = e;
+        List<ExitWatch> watches = vm.watchList();
+        for (int i = firstWatch; i < watches.size(); i++) {
+            ExitWatch w = watches.get(i);
+            if (!w.matches(e)) continue;
+            Action a;
+            try {
+                a = w.fire(e);
+            } catch (RuntimeException ex) {
+                pending = e;
+                pendingNextWatch = i + 1;
+                return new RunResult(StopReason.ERROR, e, 0, null, w + " threw " + ScriptErrors.describe(ex));
+            }
+            if (a == Action.STOP) {
+                pending = e;
+                pendingNextWatch = i + 1;
+                if (w instanceof Breakpoint bp) {
+                    if (bp.isTemporary()) vm.delete(bp.id());
+                    return new RunResult(StopReason.BREAKPOINT, e, 0, bp, "");
+                }
+                return new RunResult(StopReason.HOOK_STOP, e, 0, null, w.toString());
+            }
+            if (a == Action.HANDLED) return finish(e, null);
+        }
+        return finish(e, DefaultExitHandler.handle(vm, this, e));
+    }
+
+    private RunResult finish(Exit e, RunResult handlerResult) {
+        e.retire();
+        if (handlerResult != null) return handlerResult;
+        Vm.Shutdown s = vm.takeShutdown();
+        if (s != null) return new RunResult(StopReason.SHUTDOWN, e, s.status(), null, s.reason());
+        return null;
+    }
+
+    /** Thread-safe: makes a running vCPU return with {@link StopReason#INTERRUPTED} soon. */
+    public void stop() {
+        backend.requestStop();
+    }
+
+    /** Requests an external interrupt (delivered when the guest can take it). */
+    public boolean injectInterrupt(int vector) {
+        return backend.injectInterrupt(vector);
+    }
+
+    // ---- registers
+
+    private X86Registers cached() {
+        if (!regsValid) {
+            backend.getRegisters(regs);
+            regsValid = true;
+        }
+        return regs;
+    }
+
+    private void syncRegistersIn() {
+        if (regsDirty) {
+            backend.setRegisters(regs);
+            regsDirty = false;
+        }
+    }
+
+    /** A copy of the whole register file. */
+    public X86Registers getRegisters() {
+        return cached().copy();
+    }
+
+    public void setRegisters(X86Registers r) {
+        cached().copyFrom(r);
+        regsDirty = true;
+        pending = null;
+    }
+
+    /** Reads a register by name: eax..edi, ax/al-style parts, eip, eflags, cs..gs, cr0/cr2/cr3/cr4. */
+    public long get(String name) {
+        X86Registers r = cached();
+        String n = name.toLowerCase(Locale.ROOT);
+        int g = gprIndex(n);
+        if (g >= 0) return r.gpr[g] & 0xffffffffL;
+        if (n.length() == 2 && "abcd".indexOf(n.charAt(0)) >= 0 && (n.charAt(1) == 'x' || n.charAt(1) == 'l' || n.charAt(1) == 'h')) {
+            int v = r.gpr["acdb".indexOf(n.charAt(0))];
+            return switch (n.charAt(1)) {
+                case 'x' -> v & 0xffff;
+                case 'l' -> v & 0xff;
+                default -> (v >>> 8) & 0xff;
+            };
+        }
+        int s = segIndex(n);
+        if (s >= 0) return r.seg[s].selector;
+        return switch (n) {
+            case "eip", "pc", "ip" -> r.eip & 0xffffffffL;
+            case "eflags", "flags" -> r.eflags & 0xffffffffL;
+            case "cr0" -> r.cr0;
+            case "cr2" -> r.cr2;
+            case "cr3" -> r.cr3;
+            case "cr4" -> r.cr4;
+            case "efer" -> r.efer;
+            default -> throw new IllegalArgumentException("no register named '" + name + "'");
+        };
+    }
+
+    /** Writes a register by name. A segment register gets the real-mode meaning when CR0.PE is clear. */
+    public void set(String name, long value) {
+        X86Registers r = cached();
+        String n = name.toLowerCase(Locale.ROOT);
+        int g = gprIndex(n);
+        int v = (int) value;
+        if (g >= 0) {
+            r.gpr[g] = v;
+        } else if (n.length() == 2 && "abcd".indexOf(n.charAt(0)) >= 0 && "xlh".indexOf(n.charAt(1)) >= 0) {
+            int i = "acdb".indexOf(n.charAt(0));
+            r.gpr[i] = switch (n.charAt(1)) {
+                case 'x' -> (r.gpr[i] & 0xffff0000) | (v & 0xffff);
+                case 'l' -> (r.gpr[i] & 0xffffff00) | (v & 0xff);
+                default -> (r.gpr[i] & 0xffff00ff) | ((v & 0xff) << 8);
+            };
+        } else if (segIndex(n) >= 0) {
+            int s = segIndex(n);
+            if (r.protectedMode()) throw new IllegalArgumentException("in protected mode set " + n + " through setRegisters (it needs a descriptor)");
+            r.seg[s].realMode(v, s == X86Registers.CS);
+        } else {
+            switch (n) {
+                case "eip", "pc", "ip" -> r.eip = v;
+                case "eflags", "flags" -> r.eflags = v | 2;
+                case "cr0" -> r.cr0 = value;
+                case "cr2" -> r.cr2 = value;
+                case "cr3" -> r.cr3 = value;
+                case "cr4" -> r.cr4 = value;
+                case "efer" -> r.efer = value;
+                default -> throw new IllegalArgumentException("no register named '" + name + "'");
+            }
+        }
+        regsDirty = true;
+    }
+
+    private static int gprIndex(String n) {
+        for (int i = 0; i < 8; i++) if (X86Registers.GPR_NAMES[i].equals(n)) return i;
+        return -1;
+    }
+
+    private static int segIndex(String n) {
+        for (int i = 0; i < 6; i++) if (X86Registers.SEG_NAMES[i].equals(n)) return i;
+        return -1;
+    }
+
+    // Bean-style accessors, so scripts write vcpu.eax and vcpu.eax = 5.
+    public long getEax() { return get("eax"); }
+    public void setEax(long v) { set("eax", v); }
+    public long getEbx() { return get("ebx"); }
+    public void setEbx(long v) { set("ebx", v); }
+    public long getEcx() { return get("ecx"); }
+    public void setEcx(long v) { set("ecx", v); }
+    public long getEdx() { return get("edx"); }
+    public void setEdx(long v) { set("edx", v); }
+    public long getEsi() { return get("esi"); }
+    public void setEsi(long v) { set("esi", v); }
+    public long getEdi() { return get("edi"); }
+    public void setEdi(long v) { set("edi", v); }
+    public long getEsp() { return get("esp"); }
+    public void setEsp(long v) { set("esp", v); }
+    public long getEbp() { return get("ebp"); }
+    public void setEbp(long v) { set("ebp", v); }
+    public long getEip() { return get("eip"); }
+    public void setEip(long v) { set("eip", v); }
+    public long getEflags() { return get("eflags"); }
+    public void setEflags(long v) { set("eflags", v); }
+    public long getCs() { return get("cs"); }
+    public long getDs() { return get("ds"); }
+    public long getSs() { return get("ss"); }
+    public long getCr0() { return get("cr0"); }
+    public long getCr3() { return get("cr3"); }
+
+    /** Register name to value: the data form of {@link #regsText()}. */
+    public Map<String, Long> regs() {
+        X86Registers r = cached();
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (int i = 0; i < 8; i++) m.put(X86Registers.GPR_NAMES[i], r.gpr[i] & 0xffffffffL);
+        m.put("eip", r.eip & 0xffffffffL);
+        m.put("eflags", r.eflags & 0xffffffffL);
+        for (int i = 0; i < 6; i++) m.put(X86Registers.SEG_NAMES[i], (long) r.seg[i].selector);
+        m.put("cr0", r.cr0);
+        m.put("cr2", r.cr2);
+        m.put("cr3", r.cr3);
+        m.put("cr4", r.cr4);
+        return m;
+    }
+
+    /** The registers laid out for a terminal. */
+    public String regsText() {
+        X86Registers r = cached();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            b.append(String.format("%s=%08x", X86Registers.GPR_NAMES[i], r.gpr[i]));
+            b.append(i == 3 ? '\n' : ' ');
+        }
+        b.append(String.format("%neip=%08x eflags=%08x [%s]%n", r.eip, r.eflags, Flags.describe(r.eflags)));
+        for (int i = 0; i < 6; i++) {
+            b.append(String.format("%s=%04x(base %08x) ", X86Registers.SEG_NAMES[i], r.seg[i].selector, r.seg[i].base));
+            if (i == 2) b.append('\n');
+        }
+        b.append(String.format("%ncr0=%08x cr2=%08x cr3=%08x cr4=%08x %s", r.cr0, r.cr2, r.cr3, r.cr4,
+                r.protectedMode() ? "protected mode" : "real mode"));
+        return b.toString();
+    }
+
+    void close() {
+        backend.close();
+    }
+
+    @Override
+    public String toString() {
+        return "vcpu " + index + " of " + vm.getName() + (running ? " (running)" : "");
+    }
+}

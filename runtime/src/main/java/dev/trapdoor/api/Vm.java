@@ -1,0 +1,225 @@
+package dev.trapdoor.api;
+
+import dev.trapdoor.arch.CpuidTable;
+import dev.trapdoor.backend.Backend;
+import dev.trapdoor.devices.CharBackend;
+import dev.trapdoor.devices.IoBus;
+import dev.trapdoor.devices.MachineControl;
+import dev.trapdoor.memory.PhysicalMemory;
+import dev.trapdoor.vmx.ExitReason;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+/**
+ * A virtual machine: guest-physical memory, the port-I/O bus with its devices, vCPUs, one
+ * backend, and the watches (breakpoints and hooks) that see its exits. Built by {@link VmBuilder}.
+ */
+public final class Vm implements AutoCloseable, MachineControl {
+    record Shutdown(int status, String reason) {}
+
+    private final String name;
+    private final BackendKind backendKind;
+    private final Backend backend;
+    private final PhysicalMemory phys;
+    private final GuestMemory memory;
+    private final IoBus io;
+    private final CpuidTable cpuid;
+    private final ExitCounters counters = new ExitCounters();
+    private final List<ExitWatch> watches = new CopyOnWriteArrayList<>();
+    private final Map<String, Object> devices = new LinkedHashMap<>();
+    private final List<Vcpu> vcpus = new ArrayList<>();
+    private CharBackend console;
+    private int nextWatchId = 1;
+    private volatile Shutdown shutdown;
+    private boolean closed;
+
+    Vm(String name, BackendKind kind, Backend backend, PhysicalMemory phys, IoBus io, CpuidTable cpuid) {
+        this.name = name;
+        this.backendKind = kind;
+        this.backend = backend;
+        this.phys = phys;
+        this.memory = new GuestMemory(phys);
+        this.io = io;
+        this.cpuid = cpuid;
+    }
+
+    void addVcpu(Vcpu v) { vcpus.add(v); }
+    void addDevice(String name, Object device) { devices.put(name, device); }
+    void setConsole(CharBackend c) { console = c; }
+
+    public String getName() { return name; }
+    public BackendKind getBackend() { return backendKind; }
+    public String getBackendName() { return backend.name(); }
+    public GuestMemory getMem() { return memory; }
+    public GuestMemory memory() { return memory; }
+    public IoBus io() { return io; }
+    public IoBus getIo() { return io; }
+    public CpuidTable getCpuid() { return cpuid; }
+    public ExitCounters counters() { return counters; }
+    public ExitCounters getExits() { return counters; }
+    public List<Vcpu> getVcpus() { return Collections.unmodifiableList(vcpus); }
+    public Vcpu getVcpu() { return vcpus.get(0); }
+    public Vcpu vcpu(int i) { return vcpus.get(i); }
+    public CharBackend getConsole() { return console; }
+    /** Devices by name ("serial0", "debug-exit", ...). */
+    public Map<String, Object> getDevices() { return Collections.unmodifiableMap(devices); }
+    public Object device(String name) {
+        Object d = devices.get(name);
+        if (d == null) throw new IllegalArgumentException("no device '" + name + "' in " + this.name + "; devices: " + devices.keySet());
+        return d;
+    }
+
+    /** The exit reasons this VM's backend can report. */
+    public Set<ExitReason> getCapabilities() { return backend.exitReasons(); }
+
+    public boolean canReport(Object reason) {
+        return backend.exitReasons().contains(Reasons.resolve(reason));
+    }
+
+    // ---- loading
+
+    public void load(byte[] image, long gpa) {
+        if (gpa < 0 || phys.regionAt(gpa) == null || phys.regionAt(gpa + Math.max(0, image.length - 1)) == null)
+            throw new IllegalArgumentException(String.format("%d bytes at %#x do not fit in this VM's memory (%s)",
+                    image.length, gpa, phys.regions()));
+        phys.write(gpa, image, 0, image.length, true);
+    }
+
+    /** Loads a flat binary file at gpa. */
+    public void load(String path, long gpa) {
+        try {
+            load(Files.readAllBytes(Path.of(path)), gpa);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- running
+
+    public RunResult run() {
+        return getVcpu().run();
+    }
+
+    public RunResult cont() {
+        return getVcpu().run();
+    }
+
+    /** Thread-safe: stops every running vCPU soon (Ctrl-C in the shell). */
+    public void stop() {
+        for (Vcpu v : vcpus) v.stop();
+    }
+
+    // ---- watches
+
+    List<ExitWatch> watchList() {
+        return watches;
+    }
+
+    public List<ExitWatch> getWatches() {
+        return List.copyOf(watches);
+    }
+
+    public List<Breakpoint> getBreakpoints() {
+        return watches.stream().filter(w -> w instanceof Breakpoint).map(w -> (Breakpoint) w).collect(Collectors.toList());
+    }
+
+    /** Stops every run on exits of this reason (an ExitReason, its name or its SDM number). */
+    public Breakpoint breakOn(Object reason) {
+        return breakOn(reason, null);
+    }
+
+    public Breakpoint breakOn(Object reason, ExitCondition condition) {
+        return addBreakpoint(reason, condition, null, false);
+    }
+
+    /** A breakpoint that deletes itself after it first stops the run. */
+    public Breakpoint breakOnce(Object reason, ExitCondition condition) {
+        return addBreakpoint(reason, condition, null, true);
+    }
+
+    public synchronized Breakpoint addBreakpoint(Object reason, ExitCondition condition, String conditionText, boolean temporary) {
+        ExitReason r = reason == null ? null : checkReportable(reason);
+        Breakpoint b = new Breakpoint(nextWatchId++, r, condition, conditionText, temporary);
+        watches.add(b);
+        return b;
+    }
+
+    /** Runs handler on exits of this reason, before the default handler. */
+    public Hook onExit(Object reason, ExitHandler handler) {
+        return addHook(reason == null ? null : checkReportable(reason), handler);
+    }
+
+    /** Runs handler on every exit. */
+    public Hook onExit(ExitHandler handler) {
+        return addHook(null, handler);
+    }
+
+    private synchronized Hook addHook(ExitReason r, ExitHandler handler) {
+        if (handler == null) throw new IllegalArgumentException("a hook needs a handler");
+        Hook h = new Hook(nextWatchId++, r, handler);
+        watches.add(h);
+        return h;
+    }
+
+    private ExitReason checkReportable(Object reason) {
+        ExitReason r = Reasons.resolve(reason);
+        if (!backend.exitReasons().contains(r)) {
+            throw new IllegalArgumentException(String.format("the %s backend never reports %s exits; it reports %s",
+                    backend.name(), r.name(), backend.exitReasons().stream().map(Enum::name).sorted().collect(Collectors.joining(", "))));
+        }
+        return r;
+    }
+
+    /** Deletes the breakpoint or hook with this id; false if there is none. */
+    public boolean delete(int id) {
+        return watches.removeIf(w -> w.id() == id);
+    }
+
+    public void clearWatches() {
+        watches.clear();
+    }
+
+    // ---- MachineControl: devices asking the machine to stop
+
+    @Override
+    public void requestShutdown(int status, String reason) {
+        shutdown = new Shutdown(status, reason);
+    }
+
+    @Override
+    public void requestReset(String reason) {
+        shutdown = new Shutdown(-1, "reset requested: " + reason);
+    }
+
+    Shutdown takeShutdown() {
+        Shutdown s = shutdown;
+        shutdown = null;
+        return s;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        for (Vcpu v : vcpus) v.close();
+        backend.close();
+        phys.close();
+    }
+
+    @Override
+    public String toString() {
+        long ram = phys.regions().stream().filter(r -> r.kind() == dev.trapdoor.memory.Region.Kind.RAM).mapToLong(r -> r.size()).sum();
+        return String.format("vm '%s' on %s, %d vCPU, %d KiB RAM, devices %s", name, backend.name(), vcpus.size(), ram >> 10, devices.keySet());
+    }
+}
