@@ -29,7 +29,6 @@ public final class Vm implements AutoCloseable, MachineControl {
     record Shutdown(int status, String reason) {}
 
     private final String name;
-    private final BackendKind backendKind;
     private final Backend backend;
     private final PhysicalMemory phys;
     private final GuestMemory memory;
@@ -44,9 +43,8 @@ public final class Vm implements AutoCloseable, MachineControl {
     private volatile Shutdown shutdown;
     private boolean closed;
 
-    Vm(String name, BackendKind kind, Backend backend, PhysicalMemory phys, IoBus io, CpuidTable cpuid) {
+    Vm(String name, Backend backend, PhysicalMemory phys, IoBus io, CpuidTable cpuid) {
         this.name = name;
-        this.backendKind = kind;
         this.backend = backend;
         this.phys = phys;
         this.memory = new GuestMemory(phys);
@@ -59,8 +57,8 @@ public final class Vm implements AutoCloseable, MachineControl {
     void setConsole(CharBackend c) { console = c; }
 
     public String getName() { return name; }
-    public BackendKind getBackend() { return backendKind; }
-    public String getBackendName() { return backend.name(); }
+    /** The backend's name: "interp", "kvm", or a custom backend's. */
+    public String getBackend() { return backend.name(); }
     public GuestMemory getMem() { return memory; }
     public GuestMemory memory() { return memory; }
     public IoBus io() { return io; }

@@ -24,6 +24,7 @@ public final class VmBuilder {
     private String name;
     private long memory = 1 << 20;
     private BackendKind backend = BackendKind.INTERP;
+    private Backend customBackend;
     private CharBackend console;
     private int debugExitPort = 0xf4;
     private int debugExitSize = 4;
@@ -36,7 +37,11 @@ public final class VmBuilder {
 
     public VmBuilder name(String n) { name = n; return this; }
     public VmBuilder memory(Object size) { memory = parseSize(size); return this; }
-    public VmBuilder backend(Object kind) { backend = BackendKind.of(kind); return this; }
+    public VmBuilder backend(Object kind) {
+        if (kind instanceof Backend b) customBackend = b;
+        else backend = BackendKind.of(kind);
+        return this;
+    }
     /** Where the serial port's bytes go; a buffer (readable as vm.serialOutput) if not set. */
     public VmBuilder console(CharBackend c) { console = c; return this; }
     /** The isa-debug-exit port, or -1 for none. */
@@ -69,13 +74,13 @@ public final class VmBuilder {
     public Vm build() {
         if (memory < PhysicalMemory.PAGE_SIZE || memory % PhysicalMemory.PAGE_SIZE != 0)
             throw new IllegalArgumentException("memory must be a positive multiple of 4 KiB, not " + memory);
-        Backend be = Backends.create(backend);
+        Backend be = customBackend != null ? customBackend : Backends.create(backend);
         PhysicalMemory phys = new PhysicalMemory();
         try {
             phys.addRam("ram", 0, memory);
             IoBus io = new IoBus();
             String vmName = name != null ? name : hypervisor.nextName();
-            Vm vm = new Vm(vmName, backend, be, phys, io, cpuid != null ? cpuid : CpuidTable.interpreterDefault());
+            Vm vm = new Vm(vmName, be, phys, io, cpuid != null ? cpuid : CpuidTable.interpreterDefault());
             CharBackend out = console != null ? console : new BufferCharBackend();
             vm.setConsole(out);
             Uart16550 uart = new Uart16550(IrqLine.NONE, out);
