@@ -23,10 +23,13 @@ public final class CpuidTable {
         t.setVendor(0, 1, "GenuineIntel");
         // Family 4 model 8 stepping 0: honest for a core without x87, CX8 or CMOV yet.
         t.set(1, 0, new Leaf(0x0480, 0, ECX_HYPERVISOR, 0));
-        t.setVendor(0x40000000, 0x40000000, "TrapdoorVMM ");
+        // Hypervisor leaf 0x40000000: the signature runs EBX, ECX, EDX (as KVM's "KVMKVMKVM\0\0\0").
+        byte[] sig = "TrapdoorVMM ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        t.set(0x40000000, 0, new Leaf(0x40000000, le(sig, 0), le(sig, 4), le(sig, 8)));
         return t;
     }
 
+    /** Leaf 0's vendor string runs EBX, EDX, ECX. */
     private void setVendor(int leaf, int maxLeaf, String twelve) {
         byte[] b = twelve.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         set(leaf, 0, new Leaf(maxLeaf, le(b, 0), le(b, 8), le(b, 4)));
