@@ -1,9 +1,22 @@
 package dev.trapdoor.devices;
 
-/** How a device asks the machine to stop or reset (isa-debug-exit, the i8042 reset line, triple fault policy). */
+/**
+ * What a device may ask of the machine it sits in: stop it or reset it. The machine acts on the
+ * request between exits; the device's access itself returns normally.
+ */
 public interface MachineControl {
-    /** Stop the machine; status is what the VMM process would exit with. */
+    /** Stops the machine; status is the exit status a batch run reports. */
     void requestShutdown(int status, String reason);
 
+    /** Resets the machine (the i8042 reset line, a triple fault, the 0xcf9 reset register). */
     void requestReset(String reason);
+
+    /** Drops every request: for devices wired on a board that cannot stop. */
+    MachineControl IGNORE = new MachineControl() {
+        @Override
+        public void requestShutdown(int status, String reason) { }
+
+        @Override
+        public void requestReset(String reason) { }
+    };
 }

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Rebuilds the flat guest binaries beside their sources: <name>.S -> <name>.bin, linked at 0x1000.
+# Usage: build.sh [file.S ...]   (default: every .S in this directory)
+set -eu
+cd "$(dirname "$0")"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+[ $# -gt 0 ] || set -- *.S
+for src in "$@"; do
+    name=${src%.S}
+    as --32 -o "$tmp/$name.o" "$src"
+    ld -m elf_i386 -Ttext 0x1000 -e _start --oformat binary -o "$name.bin" "$tmp/$name.o"
+    echo "$name.bin: $(wc -c < "$name.bin") bytes"
+done
