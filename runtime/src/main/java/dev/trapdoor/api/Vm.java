@@ -2,6 +2,7 @@ package dev.trapdoor.api;
 
 import dev.trapdoor.arch.CpuidTable;
 import dev.trapdoor.backend.Backend;
+import dev.trapdoor.devices.BufferCharBackend;
 import dev.trapdoor.devices.CharBackend;
 import dev.trapdoor.devices.IoBus;
 import dev.trapdoor.devices.MachineControl;
@@ -70,6 +71,18 @@ public final class Vm implements AutoCloseable, MachineControl {
     public Vcpu getVcpu() { return vcpus.get(0); }
     public Vcpu vcpu(int i) { return vcpus.get(i); }
     public CharBackend getConsole() { return console; }
+
+    /** What the guest wrote to its serial port so far, when the console is a buffer (the default). */
+    public String getSerialOutput() {
+        if (console instanceof BufferCharBackend b) return b.output();
+        throw new IllegalStateException("the serial console of " + name + " goes to " + console.getClass().getSimpleName() + ", not a buffer");
+    }
+
+    /** The serial output not taken before, when the console is a buffer. */
+    public String takeSerialOutput() {
+        if (console instanceof BufferCharBackend b) return b.takeOutput();
+        throw new IllegalStateException("the serial console of " + name + " goes to " + console.getClass().getSimpleName() + ", not a buffer");
+    }
     /** Devices by name ("serial0", "debug-exit", ...). */
     public Map<String, Object> getDevices() { return Collections.unmodifiableMap(devices); }
     public Object device(String name) {

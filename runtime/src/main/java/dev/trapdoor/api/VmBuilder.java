@@ -83,11 +83,11 @@ public final class VmBuilder {
             Vm vm = new Vm(vmName, be, phys, io, cpuid != null ? cpuid : CpuidTable.interpreterDefault());
             CharBackend out = console != null ? console : new BufferCharBackend();
             vm.setConsole(out);
-            Uart16550 uart = new Uart16550(IrqLine.NONE, out);
+            Uart16550 uart = new Uart16550(out, IrqLine.NONE);
             io.map("serial0", 0x3f8, 8, uart);
             vm.addDevice("serial0", uart);
             if (debugExitPort >= 0) {
-                DebugExit dx = new DebugExit(vm, debugExitSize);
+                DebugExit dx = new DebugExit(debugExitSize, vm);
                 io.map("debug-exit", debugExitPort, debugExitSize, dx);
                 vm.addDevice("debug-exit", dx);
             }
