@@ -372,6 +372,26 @@ class KvmBackendTest {
     }
 
     @Test
+    void interruptFromAnotherThreadReachesALoopingGuest() throws Exception {
+        try (KvmGuest g = new KvmGuest().realMode(
+                0xfb,               // 1000 sti
+                0xeb, 0xfe)) {      // 1001 jmp $
+            g.memory.write(0x1100, KvmGuest.bytes(0xe6, 0x80, 0xcf)); // out 0x80, al; iret
+            g.memory.write16(0x21 * 4, 0x1100);
+            AtomicReference<ExitInfo> result = new AtomicReference<>();
+            Thread t = new Thread(() -> result.set(g.run()), "vcpu");
+            t.start();
+            Thread.sleep(200);
+            assertTrue(g.vcpu.injectInterrupt(0x21));
+            t.join(5000);
+            assertFalse(t.isAlive(), "the interrupt did not bring the guest out of its loop");
+            assertEquals(ExitReason.IO_INSTRUCTION, result.get().reason);
+            assertEquals(0x80, result.get().port);
+            assertEquals(0x1100, result.get().rip);
+        }
+    }
+
+    @Test
     void reportsInstructionsRetiredAsUnknown() {
         try (KvmGuest g = new KvmGuest()) {
             assertEquals(-1, g.vcpu.instructionsRetired());
