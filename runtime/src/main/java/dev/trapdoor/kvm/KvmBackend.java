@@ -7,6 +7,7 @@ import dev.trapdoor.memory.Region;
 import dev.trapdoor.vmx.ExitReason;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,7 +101,7 @@ public final class KvmBackend implements Backend {
         }
     }
 
-    private void map(Region r, int flags, java.lang.foreign.MemorySegment host) {
+    private void map(Region r, int flags, MemorySegment host) {
         int slot = slots.size();
         if (slot >= maxSlots) throw new KvmException("KVM allows " + maxSlots + " memory slots; region " + r.name() + " needs one more");
         vm.setUserMemoryRegion(slot, flags, r.base(), host);

@@ -4,6 +4,7 @@ import dev.trapdoor.arch.X86Registers;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Measures, with a throwaway two-instruction guest, where this KVM leaves RIP at an OUT exit:
@@ -18,7 +19,7 @@ final class KvmProbe {
     static boolean outRetiredAtExit(Kvm kvm) {
         try (Arena arena = Arena.ofConfined(); KvmVm vm = kvm.createVm()) {
             MemorySegment ram = arena.allocate(4096, 4096);
-            MemorySegment.copy(OUT_80_HLT, 0, ram, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, OUT_80_HLT.length);
+            MemorySegment.copy(OUT_80_HLT, 0, ram, ValueLayout.JAVA_BYTE, 0, OUT_80_HLT.length);
             if (kvm.checkExtension(KvmAbi.CAP_SET_TSS_ADDR) > 0) vm.setTssAddr(KvmBackend.TSS_ADDRESS);
             vm.setUserMemoryRegion(0, 0, 0, ram);
             try (KvmVcpu vcpu = vm.createVcpu(0)) {
