@@ -1,0 +1,63 @@
+package dev.trapdoor.kvm;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The KVM subsystem: an open /dev/kvm. Creates VMs and answers capability questions. The fd is
+ * closed by {@link #close}; VMs created from it keep their own fds and outlive it.
+ */
+public final class Kvm implements AutoCloseable {
+    public static final String DEVICE = "/dev/kvm";
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment capture = Libc.newCapture(arena);
+    private final int fd;
+    private boolean closed;
+
+    private Kvm(int fd) {
+        this.fd = fd;
+    }
+
+    /** Opens /dev/kvm; throws KvmException naming open and errno when that fails. */
+    public static Kvm open() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cap = Libc.newCapture(a);
+            int fd = Libc.open(cap, DEVICE, Libc.O_RDWR | Libc.O_CLOEXEC);
+            if (fd < 0) throw new KvmException("open(" + DEVICE + ")", Libc.errno(cap));
+            return new Kvm(fd);
+        }
+    }
+
+    public int apiVersion() {
+        return ioctl("KVM_GET_API_VERSION", KvmAbi.KVM_GET_API_VERSION, 0);
+    }
+
+    /** KVM_CHECK_EXTENSION on the system fd: 0 when absent, else a capability-specific positive value. */
+    public int checkExtension(int cap) {
+        return Math.max(0, Libc.ioctl(capture, fd, KvmAbi.KVM_CHECK_EXTENSION, cap));
+    }
+
+    public int vcpuMmapSize() {
+        return ioctl("KVM_GET_VCPU_MMAP_SIZE", KvmAbi.KVM_GET_VCPU_MMAP_SIZE, 0);
+    }
+
+    public KvmVm createVm() {
+        int vmFd = ioctl("KVM_CREATE_VM", KvmAbi.KVM_CREATE_VM, 0);
+        return new KvmVm(vmFd, vcpuMmapSize());
+    }
+
+    private int ioctl(String name, long request, long arg) {
+        int r = Libc.ioctl(capture, fd, request, arg);
+        if (r < 0) throw new KvmException(name, Libc.errno(capture));
+        return r;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        Libc.close(fd);
+        arena.close();
+    }
+}
