@@ -172,9 +172,11 @@ public final class Uart16550 implements PioDevice {
         txBytes++;
         thrInterrupt = false;
         updateIrq();  // the line drops here, so the next THRE interrupt is a new edge
-        int ch = v & ((1 << (5 + (lcr & LCR_WLS_MASK))) - 1);
-        if (loopback()) receiveChar(ch, 0);
-        else backend.write(ch);
+        // The host end of the cable has no line settings: it gets the whole byte, as QEMU's
+        // serial does, so a guest that never programs LCR (reset value: 5-bit words) still
+        // prints text. Only the looped-back receiver sees the word length.
+        if (loopback()) receiveChar(v & ((1 << (5 + (lcr & LCR_WLS_MASK))) - 1), 0);
+        else backend.write(v & 0xff);
         thrInterrupt = true;
         updateIrq();
     }

@@ -104,12 +104,15 @@ class Uart16550Test {
     }
 
     @Test
-    void transmitKeepsOnlyTheWordLength() {
-        out(LCR, 0x00);                                   // 5-bit words
+    void theHostGetsWholeBytesWhileLoopbackKeepsOnlyTheWordLength() {
+        out(LCR, 0x00);                                   // 5-bit words (the reset value)
         out(THR, 0x41);
         out(LCR, 0x02);                                   // 7-bit words
         out(THR, 0xc1);
-        assertArrayEquals(new byte[] {0x01, 0x41}, cable.outputBytes());
+        assertArrayEquals(new byte[] {0x41, (byte) 0xc1}, cable.outputBytes());
+        out(MCR, MCR_LOOP);
+        out(THR, 0xc1);
+        assertEquals(0x41, in(RBR), "the looped-back receiver sees 7 bits");
     }
 
     @Test
