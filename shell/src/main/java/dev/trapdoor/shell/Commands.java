@@ -53,7 +53,7 @@ final class Commands {
         try {
             return dispatch(c);
         } catch (RuntimeException | LinkageError e) {
-            out.println("error: " + ErrorLine.describe(e, "<command>", false));
+            out.println("error: " + ErrorLine.describe(e, "<command>", ErrorLine.Origin.PROMPT_LINE));
             return Outcome.DONE;
         } finally {
             out.flush();

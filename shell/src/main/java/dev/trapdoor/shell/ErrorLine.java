@@ -23,20 +23,33 @@ final class ErrorLine {
     private static final Set<Class<?>> SELF_EXPLAINING = Set.of(IllegalArgumentException.class,
             IllegalStateException.class, UncheckedIOException.class, UnsupportedOperationException.class);
 
+    /** Where the failing source came from, which decides how its position is shown. */
+    enum Origin {
+        /** One line typed at the prompt: the position adds nothing. */
+        PROMPT_LINE,
+        /** Several lines typed at the prompt: "(line N)". */
+        PROMPT_BLOCK,
+        /** A script file: "(file.groovy:line N)". */
+        FILE
+    }
+
     private ErrorLine() {}
 
     /**
      * @param t          what the script threw
      * @param sourceName the name the script was compiled under (a file name or the REPL's input name)
-     * @param showLine   whether a line number helps (multi-line input or a file)
      */
-    static String describe(Throwable t, String sourceName, boolean showLine) {
-        if (t instanceof MultipleCompilationErrorsException m) return groovyCompile(m, showLine);
-        if (t instanceof PolyglotException p) return polyglot(p, showLine);
+    static String describe(Throwable t, String sourceName, Origin origin) {
+        if (t instanceof MultipleCompilationErrorsException m) return groovyCompile(m, origin);
+        if (t instanceof PolyglotException p) return polyglot(p, origin);
         Throwable root = unwrap(t);
-        if (root instanceof PolyglotException p) return polyglot(p, showLine);
-        String where = showLine ? groovyLine(t, sourceName) : "";
+        if (root instanceof PolyglotException p) return polyglot(p, origin);
+        String where = origin == Origin.PROMPT_LINE ? "" : groovyLine(t, sourceName, origin);
         return clip(message(root) + where);
+    }
+
+    private static String position(String name, int line, Origin origin) {
+        return origin == Origin.FILE ? " (" + name + ":" + line + ")" : " (line " + line + ")";
     }
 
     private static Throwable unwrap(Throwable t) {
@@ -54,11 +67,13 @@ final class ErrorLine {
         return t.getClass().getSimpleName() + ": " + msg;
     }
 
-    private static String groovyCompile(MultipleCompilationErrorsException m, boolean showLine) {
+    private static String groovyCompile(MultipleCompilationErrorsException m, Origin origin) {
         Message first = m.getErrorCollector().getErrorCount() > 0 ? m.getErrorCollector().getError(0) : null;
         if (first instanceof SyntaxErrorMessage s) {
             SyntaxException se = s.getCause();
-            String where = showLine || se.getLine() > 1 ? " (line " + se.getLine() + ", column " + se.getStartColumn() + ")" : "";
+            String where = origin != Origin.PROMPT_LINE || se.getLine() > 1
+                    ? (origin == Origin.FILE ? " (" + se.getSourceLocator() + ":" : " (line ") + se.getLine() + ", column " + se.getStartColumn() + ")"
+                    : "";
             return clip("syntax error: " + oneLine(se.getOriginalMessage()) + where);
         }
         if (first instanceof ExceptionMessage em) return clip("compile error: " + message(em.getCause()));
@@ -67,16 +82,16 @@ final class ErrorLine {
     }
 
     /** The line in the script (or the first script frame) where a Groovy exception came from. */
-    private static String groovyLine(Throwable t, String sourceName) {
-        for (StackTraceElement e : t.getStackTrace()) {
-            if (e.getLineNumber() > 0 && e.getFileName() != null && e.getFileName().equals(sourceName)) {
-                return " (" + (sourceName.startsWith("<") ? "" : sourceName + ":") + "line " + e.getLineNumber() + ")";
+    private static String groovyLine(Throwable t, String sourceName, Origin origin) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            for (StackTraceElement e : c.getStackTrace()) {
+                if (e.getLineNumber() > 0 && sourceName.equals(e.getFileName())) return position(sourceName, e.getLineNumber(), origin);
             }
         }
         return "";
     }
 
-    private static String polyglot(PolyglotException p, boolean showLine) {
+    private static String polyglot(PolyglotException p, Origin origin) {
         String msg;
         if (p.isHostException()) {
             Throwable h = p.asHostException();
@@ -94,9 +109,8 @@ final class ErrorLine {
                 }
             }
         }
-        if (at != null && at.isAvailable() && (showLine || at.getStartLine() > 1)) {
-            String name = at.getSource().getName();
-            msg += " (" + (name.startsWith("<") ? "" : name + ":") + "line " + at.getStartLine() + ")";
+        if (at != null && at.isAvailable() && (origin != Origin.PROMPT_LINE || at.getStartLine() > 1)) {
+            msg += position(at.getSource().getName(), at.getStartLine(), origin);
         }
         return clip(msg);
     }

@@ -9,7 +9,9 @@ import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.IOAccess;
+import org.graalvm.polyglot.proxy.ProxyArray;
 import org.graalvm.polyglot.proxy.ProxyExecutable;
+import org.graalvm.polyglot.proxy.ProxyObject;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,12 +63,7 @@ final class JsEngine implements LanguageEngine {
             global.putMember(cls.substring(cls.lastIndexOf('.') + 1), ctx.eval("js", "Java.type('" + cls + "')"));
         }
         fromJava = ctx.eval("js", "(function(a) { return Java.from(a); })");
-        global.putMember("out", (ProxyExecutable) a -> {
-            Object[] values = new Object[a.length];
-            for (int i = 0; i < a.length; i++) values[i] = toJava(a[i]);
-            printer.call(values);
-            return null;
-        });
+        global.putMember("out", new JsOut(printer));
         global.putMember("opt", (ProxyExecutable) a -> {
             if (a.length == 0 || !a[0].isString()) throw new IllegalArgumentException("opt(name, default) needs an option name");
             return args.opt(a[0].asString(), a.length > 1 ? toJava(a[1]) : null);
@@ -127,9 +124,14 @@ final class JsEngine implements LanguageEngine {
         return exit -> fn.execute(exit).asBoolean();
     }
 
+    /** Sets a global; a script's own {@code const} of that name wins (JS cannot reassign it). */
     @Override
     public void set(String name, Object value) {
-        global.putMember(name, value);
+        try {
+            global.putMember(name, value);
+        } catch (UnsupportedOperationException | PolyglotException e) {
+            // const vm = ... at the top level of a script: that binding is the script's to keep
+        }
     }
 
     @Override
@@ -152,6 +154,47 @@ final class JsEngine implements LanguageEngine {
         if (v.isNumber()) return v.fitsInLong() ? (Object) v.asLong() : (Object) v.asDouble();
         if (v.isString()) return v.asString();
         return new JsText(v.toString());
+    }
+
+    /** {@code out(a, b)} and {@code out.println(x)}, {@code out.print(x)}, as in Groovy. */
+    private record JsOut(Out printer) implements ProxyExecutable, ProxyObject {
+        private static final java.util.List<String> MEMBERS = java.util.List.of("println", "print", "flush");
+
+        @Override
+        public Object execute(Value... a) {
+            printer.call(javaValues(a));
+            return null;
+        }
+
+        @Override
+        public Object getMember(String key) {
+            return switch (key) {
+                case "println" -> (ProxyExecutable) a -> { printer.call(javaValues(a)); return null; };
+                case "print" -> (ProxyExecutable) a -> {
+                    for (Object o : javaValues(a)) printer.print(o);
+                    return null;
+                };
+                case "flush" -> (ProxyExecutable) a -> { printer.flush(); return null; };
+                default -> null;
+            };
+        }
+
+        @Override
+        public Object getMemberKeys() { return ProxyArray.fromList(new java.util.ArrayList<>(MEMBERS)); }
+
+        @Override
+        public boolean hasMember(String key) { return MEMBERS.contains(key); }
+
+        @Override
+        public void putMember(String key, Value value) {
+            throw new UnsupportedOperationException("out." + key + " cannot be changed");
+        }
+
+        private static Object[] javaValues(Value[] a) {
+            Object[] values = new Object[a.length];
+            for (int i = 0; i < a.length; i++) values[i] = toJava(a[i]);
+            return values;
+        }
     }
 
     /** The printed form of a JS object or function. */

@@ -57,6 +57,10 @@ public final class Main {
     static int batch(Path file, List<String> args) {
         PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        return batch(file, args, out, err);
+    }
+
+    static int batch(Path file, List<String> args, PrintWriter out, PrintWriter err) {
         try (Session s = new Session(Hypervisor.create(), out, err, false)) {
             s.setArgs(args);
             return s.runFile(file);

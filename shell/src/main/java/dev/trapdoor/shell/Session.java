@@ -65,8 +65,10 @@ public final class Session implements AutoCloseable {
             e.set("hv", hv);
             e.set("vm", vm);
             e.set("term", terminalConsole);
-            e.set("out", printer);
-            if (e instanceof GroovyEngine) e.set("args", args.array());
+            if (e instanceof GroovyEngine) {
+                e.set("out", printer);
+                e.set("args", args.array());
+            }
             started.add(e);
         }
         return e;
@@ -141,7 +143,7 @@ public final class Session implements AutoCloseable {
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
             adoptVm(engine());
             out.flush();
-            err.println("error: " + ErrorLine.describe(e, name, multiLine));
+            err.println("error: " + ErrorLine.describe(e, name, multiLine ? ErrorLine.Origin.PROMPT_BLOCK : ErrorLine.Origin.PROMPT_LINE));
             err.flush();
         }
         out.flush();
@@ -172,7 +174,7 @@ public final class Session implements AutoCloseable {
             Throwable exit = exitIn(x);
             if (exit instanceof ScriptExit s) return s.status();
             out.flush();
-            err.println("error: " + ErrorLine.describe(x, file.getFileName().toString(), true));
+            err.println("error: " + ErrorLine.describe(x, file.getFileName().toString(), ErrorLine.Origin.FILE));
             return 1;
         } finally {
             if (e != null) adoptVm(e);
@@ -198,6 +200,7 @@ public final class Session implements AutoCloseable {
 
     /** A script may have assigned vm: that becomes the current VM everywhere. */
     private void adoptVm(LanguageEngine e) {
+        if (!interactive) return;
         Object v = e.get("vm");
         if (v instanceof Vm nv && nv != vm()) setVm(nv);
     }
