@@ -10,9 +10,9 @@ import java.util.regex.Pattern;
  */
 record CommandLine(String word, String rest) {
     /** Commands that take no argument. */
-    static final Set<String> BARE = Set.of("run", "continue", "c", "regs", "exits", "breakpoints", "vms");
+    static final Set<String> BARE = Set.of("run", "continue", "c", "regs", "exits", "breakpoints", "vms", "reset", "exit", "quit");
     static final List<String> ALL = List.of(":help", ":load", ":js", ":groovy", ":quit",
-            "break", "delete", "breakpoints", "run", "continue", "c", "regs", "exits", "mem", "poke", "vms", "use");
+            "break", "delete", "breakpoints", "run", "continue", "c", "reset", "regs", "exits", "mem", "poke", "vms", "use");
     private static final Pattern IDS = Pattern.compile("\\d+(\\s+\\d+)*");
     private static final Pattern NAME = Pattern.compile("[\\w.-]+");
 

@@ -29,6 +29,7 @@ final class Commands {
               breakpoints               list breakpoints and hooks
               run                       run the current VM; after a breakpoint it continues
               continue, c               continue after a breakpoint (Ctrl-C stops a running guest)
+              reset                     vCPU back to real mode at 0000:1000 (the demo VM also reloads its guest)
               regs                      registers of the current VM's vCPU
               exits                     exits counted by reason
               mem ADDR [LEN]            hexdump of guest-physical memory (LEN defaults to 64)
@@ -63,7 +64,7 @@ final class Commands {
     private Outcome dispatch(CommandLine c) {
         switch (c.word()) {
             case ":help", ":h", ":?" -> out.println(HELP);
-            case ":quit", ":q", ":exit" -> { return Outcome.QUIT; }
+            case ":quit", ":q", ":exit", "quit", "exit" -> { return Outcome.QUIT; }
             case ":js" -> switchTo(Language.JS);
             case ":groovy" -> switchTo(Language.GROOVY);
             case ":load" -> load(c.rest());
@@ -71,6 +72,7 @@ final class Commands {
             case "delete" -> delete(c.rest());
             case "breakpoints" -> listWatches();
             case "run", "continue", "c" -> s.runVm(vm());
+            case "reset" -> reset();
             case "regs" -> out.println(vm().getVcpu().regsText());
             case "exits" -> out.println(vm().getExits().table());
             case "mem" -> mem(c.rest());
@@ -111,6 +113,13 @@ final class Commands {
         ExitCondition cond = condText == null ? null : s.condition(condText);
         Breakpoint b = vm().addBreakpoint(reason, cond, condText, false);
         out.println(b);
+    }
+
+    private void reset() {
+        Vm v = vm();
+        String reloaded = DemoVm.reload(v);
+        v.getVcpu().resetRealMode(0, (int) DemoVm.LOAD_ADDRESS);
+        out.println(v.getName() + ": vCPU reset to real mode at 0000:1000" + (reloaded == null ? "" : ", " + reloaded + " reloaded"));
     }
 
     private void delete(String ids) {

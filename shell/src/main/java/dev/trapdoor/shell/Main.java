@@ -116,9 +116,15 @@ public final class Main {
                 + "Type run to start it, break IO_INSTRUCTION to stop on port I/O, :help for the rest.";
     }
 
+    /** $TRAPDOOR_HOME/history, else ~/.trapdoor_history; null (no history) if the directory cannot be made. */
     private static Path historyFile() {
         String home = System.getenv("TRAPDOOR_HOME");
-        if (home != null && !home.isBlank()) return Path.of(home, "history");
-        return Path.of(System.getProperty("user.home"), ".trapdoor_history");
+        if (home == null || home.isBlank()) return Path.of(System.getProperty("user.home"), ".trapdoor_history");
+        try {
+            return java.nio.file.Files.createDirectories(Path.of(home)).resolve("history");
+        } catch (IOException e) {
+            System.err.println("trapdoor: no history: cannot create " + home + ": " + e.getMessage());
+            return null;
+        }
     }
 }
