@@ -95,13 +95,31 @@ public final class Main {
         }
     }
 
-    /** The system terminal; a dumb one, without complaint, when stdin or stdout is not a terminal. */
+    /**
+     * The system terminal; a dumb one, without complaint, when stdin or stdout is not a terminal;
+     * plain ANSI when TERM names a terminal type with no terminfo entry (JLine would warn).
+     */
     static Terminal openTerminal() throws IOException {
         java.io.Console console = System.console();
         boolean tty = console != null && console.isTerminal();
         TerminalBuilder b = TerminalBuilder.builder().name("trapdoor").system(true).encoding(StandardCharsets.UTF_8);
+        String type = System.getenv("TERM");
         if (!tty) b.dumb(true).type(Terminal.TYPE_DUMB);
+        else if (type != null && !type.isBlank() && !hasTerminfo(type)) b.type("ansi");
         return b.build();
+    }
+
+    /** JLine's built-in capability tables, or a compiled terminfo entry where ncurses keeps them. */
+    private static boolean hasTerminfo(String type) {
+        if (type.contains("/") || type.contains("..")) return false;
+        if (org.jline.utils.InfoCmp.class.getResource(type + ".caps") != null) return true;
+        String home = System.getProperty("user.home");
+        for (String dir : new String[] {home + "/.terminfo", "/etc/terminfo", "/lib/terminfo", "/usr/share/terminfo", "/usr/lib/terminfo"}) {
+            Path d = Path.of(dir);
+            if (java.nio.file.Files.exists(d.resolve(type.substring(0, 1)).resolve(type))
+                    || java.nio.file.Files.exists(d.resolve(String.format("%02x", (int) type.charAt(0))).resolve(type))) return true;
+        }
+        return false;
     }
 
     static String banner(Session s, String demo) {
