@@ -27,12 +27,18 @@ class BatchRunnerTest {
         return Main.batch(f, List.of(args), new PrintWriter(out, true), new PrintWriter(err, true));
     }
 
+    /** The hello guest's path as the script option --image, or an empty string when it is not checked out. */
+    private static String image() {
+        return Files.isRegularFile(ReplHarness.HELLO) ? ReplHarness.HELLO.toString() : "";
+    }
+
     /** A Groovy script runs a guest through the API, reads its options and ends with exit(n). */
     @Test
     void groovyScriptSeesArgsAndItsExitStatusPropagates() throws IOException {
         int status = run("probe.groovy", """
                 def backend = opt('backend', 'interp')
                 def vm = hv.createVm(name: 'batch', backend: backend)
+                if (opt('image', '')) vm.load(opt('image', ''), 0x1000)
                 vm.mem.write(0x1100, "ok\\n\\0")
                 def seen = []
                 vm.onExit(IO_INSTRUCTION) { e -> if (e.out && e.port == 0x3f8) seen << (char) e.value; PASS }
@@ -41,9 +47,9 @@ class BatchRunnerTest {
                 println seen.join('').contains('ok') ? 'saw ok' : 'missed ' + seen
                 exit(opt('status', 0))
                 println 'not reached'
-                """, "--backend", "interp", "--status", "3");
+                """, "--backend", "interp", "--status", "3", "--image", image());
         assertEquals(3, status, err.toString());
-        assertTrue(out.toString().contains("backend interp args 4 stopped"), out.toString());
+        assertTrue(out.toString().contains("backend interp args 6 stopped HALTED"), out.toString());
         assertTrue(out.toString().contains("saw ok"), out.toString());
         assertFalse(out.toString().contains("not reached"));
         assertEquals("", err.toString());
@@ -53,6 +59,7 @@ class BatchRunnerTest {
     void javascriptScriptSeesArgsAndItsExitStatusPropagates() throws IOException {
         int status = run("probe.js", """
                 const vm = hv.createVm({name: 'batchjs', memory: '1M'});
+                if (opt('image', '')) vm.load(opt('image', ''), 0x1000);
                 vm.mem.write(0x1100, "js\\n\\0");
                 let seen = '';
                 vm.onExit(IO_INSTRUCTION, e => { if (e.out && e.port == 0x3f8) seen += String.fromCharCode(e.value); return PASS; });
@@ -61,9 +68,9 @@ class BatchRunnerTest {
                 out.println(seen.includes('js') ? 'saw js' : 'missed ' + seen);
                 exit(opt('status', 0));
                 print('not reached');
-                """, "--status", "4");
+                """, "--status", "4", "--image", image());
         assertEquals(4, status, err.toString());
-        assertTrue(out.toString().contains("args 2 --status backend interp stopped"), out.toString());
+        assertTrue(out.toString().contains("args 4 --status backend interp stopped HALTED"), out.toString());
         assertTrue(out.toString().contains("saw js"), out.toString());
         assertFalse(out.toString().contains("not reached"));
     }

@@ -63,7 +63,7 @@ class ReplTest {
         assertTrue(screen.contains("error: No such property: undefinedThing for class: input") && screen.contains("(line 2)"), screen);
         assertTrue(screen.contains("error: syntax error: Unexpected input: '='"), screen);
         assertTrue(screen.contains("42 (0x2a)"), screen);
-        assertTrue(screen.contains("ok\n[e] "), "the VM still runs: " + screen);
+        assertTrue(screen.contains("ok\n") && screen.contains("[e] halted"), "the VM still runs: " + screen);
         for (String l : screen.split("\n")) assertFalse(l.startsWith("\tat "), "no stack traces: " + screen);
     }
 
@@ -87,11 +87,11 @@ class ReplTest {
         String screen = ReplHarness.run(script(ReplHarness.helloVm("g"),
                 ":js",
                 "vm.name + '!'",
-                "vm.vcpu.eax = 0x1234",
                 "poke 0x1100 \"AB\\n\\0\"",
                 "break IO_INSTRUCTION if exit.out && exit.value == 0x42",
                 "run",
                 "vm.vcpu.pendingExit.port",
+                "vm.vcpu.ebp = 0x1234",
                 "function plus(a,",
                 "    b) { return a + b; }",
                 "plus(40, 2)",
@@ -100,7 +100,7 @@ class ReplTest {
                 ":groovy",
                 "vm.name",
                 "use g",
-                "vm.vcpu.eax",
+                "vm.vcpu.ebp",
                 "vm.breakpoints.size()"));
         assertTrue(screen.contains("js> "), screen);
         assertTrue(screen.contains("g!"), screen);
