@@ -1,0 +1,46 @@
+package dev.trapdoor.shell;
+
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Tells a shell command from script code and splits it into its word and the rest. Debugger
+ * words take their usual syntax only: {@code run} alone is the command, {@code run = 5} is Groovy.
+ */
+record CommandLine(String word, String rest) {
+    /** Commands that take no argument. */
+    static final Set<String> BARE = Set.of("run", "continue", "c", "regs", "exits", "breakpoints", "vms", "reset", "exit", "quit");
+    static final List<String> ALL = List.of(":help", ":load", ":js", ":groovy", ":quit",
+            "break", "delete", "breakpoints", "run", "continue", "c", "reset", "regs", "exits", "mem", "poke", "vms", "use");
+    private static final Pattern IDS = Pattern.compile("\\d+(\\s+\\d+)*");
+    private static final Pattern NAME = Pattern.compile("[\\w.-]+");
+
+    /** The command on this line, or null if the line is script code. */
+    static CommandLine parse(String line) {
+        String t = line.strip();
+        if (t.isEmpty() || t.contains("\n")) return null;
+        int sp = indexOfSpace(t);
+        String word = sp < 0 ? t : t.substring(0, sp);
+        String rest = sp < 0 ? "" : t.substring(sp).strip();
+        if (word.startsWith(":")) return new CommandLine(word, rest);
+        if (BARE.contains(word)) return rest.isEmpty() ? new CommandLine(word, rest) : null;
+        return switch (word) {
+            case "break" -> new CommandLine(word, rest);
+            case "delete" -> IDS.matcher(rest).matches() ? new CommandLine(word, rest) : null;
+            case "use" -> NAME.matcher(rest).matches() ? new CommandLine(word, rest) : null;
+            case "mem", "poke" -> !rest.isEmpty() && startsArgument(rest.charAt(0)) ? new CommandLine(word, rest) : null;
+            default -> null;
+        };
+    }
+
+    /** An argument starts with something that cannot continue an expression ({@code mem = x}, {@code mem.read(...)}). */
+    private static boolean startsArgument(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '$' || c == '"' || c == '\'' || c == '(';
+    }
+
+    private static int indexOfSpace(String s) {
+        for (int i = 0; i < s.length(); i++) if (Character.isWhitespace(s.charAt(i))) return i;
+        return -1;
+    }
+}

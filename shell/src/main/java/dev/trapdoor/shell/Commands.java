@@ -1,0 +1,186 @@
+package dev.trapdoor.shell;
+
+import dev.trapdoor.api.Breakpoint;
+import dev.trapdoor.api.ExitCondition;
+import dev.trapdoor.api.ExitWatch;
+import dev.trapdoor.api.Vm;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The shell's own words: session commands (:help, :load, ...) and debugger words on the current VM. */
+final class Commands {
+    enum Outcome { DONE, QUIT }
+
+    static final String HELP = """
+            Type Groovy (or JavaScript after :js); the value of an expression is printed.
+            hv is the hypervisor, vm the current VM; both languages see the same ones.
+              :help                     this text
+              :load FILE                run a .groovy or .js file in this session
+              :js  :groovy              switch language
+              :quit                     leave (Ctrl-D too)
+              break REASON [if EXPR]    stop on exits of REASON (name or SDM number); EXPR is in the
+                                        current language and sees the exit as `exit`, e.g.
+                                        break IO_INSTRUCTION if exit.port == 0x3f8
+              delete N                  delete breakpoint or hook N
+              breakpoints               list breakpoints and hooks
+              run                       run the current VM; after a breakpoint it continues
+              continue, c               continue after a breakpoint (Ctrl-C stops a running guest)
+              reset                     vCPU back to real mode at 0000:1000 (the demo VM also reloads its guest)
+              regs                      registers of the current VM's vCPU
+              exits                     exits counted by reason
+              mem ADDR [LEN]            hexdump of guest-physical memory (LEN defaults to 64)
+              poke ADDR "text"|BYTES    write a string (escapes \\n \\0 \\xNN) or byte values
+              vms                       list VMs (* marks the current one)
+              use NAME                  make VM NAME the current one
+            In scripts: vm.breakOn(IO_INSTRUCTION), vm.onExit(HLT) { e -> HANDLED },
+            vm.vcpu.eax, vm.mem.peek8(0x1100), hv.createVm(name: 'b', memory: '1M', console: term),
+            vm.exits.table(). JS: vm.onExit(HLT, e => HANDLED), hv.createVm({name: 'b'}).""";
+
+    private static final Pattern BREAK = Pattern.compile("(\\S+)(?:\\s+if\\s+(.+))?", Pattern.DOTALL);
+
+    private final Session s;
+    private final PrintWriter out;
+
+    Commands(Session session) {
+        this.s = session;
+        this.out = session.out();
+    }
+
+    Outcome execute(CommandLine c) {
+        try {
+            return dispatch(c);
+        } catch (RuntimeException | LinkageError e) {
+            out.println("error: " + ErrorLine.describe(e, "<command>", ErrorLine.Origin.PROMPT_LINE));
+            return Outcome.DONE;
+        } finally {
+            out.flush();
+        }
+    }
+
+    private Outcome dispatch(CommandLine c) {
+        switch (c.word()) {
+            case ":help", ":h", ":?" -> out.println(HELP);
+            case ":quit", ":q", ":exit", "quit", "exit" -> { return Outcome.QUIT; }
+            case ":js" -> switchTo(Language.JS);
+            case ":groovy" -> switchTo(Language.GROOVY);
+            case ":load" -> load(c.rest());
+            case "break" -> breakOn(c.rest());
+            case "delete" -> delete(c.rest());
+            case "breakpoints" -> listWatches();
+            case "run", "continue", "c" -> s.runVm(vm());
+            case "reset" -> reset();
+            case "regs" -> out.println(vm().getVcpu().regsText());
+            case "exits" -> out.println(vm().getExits().table());
+            case "mem" -> mem(c.rest());
+            case "poke" -> poke(c.rest());
+            case "vms" -> listVms();
+            case "use" -> use(c.rest());
+            default -> out.println("error: unknown command " + c.word() + " (:help lists them)");
+        }
+        return Outcome.DONE;
+    }
+
+    private Vm vm() {
+        Vm v = s.vm();
+        if (v == null) throw new IllegalStateException("there is no current VM: make one with vm = hv.createVm(name: 'x')");
+        return v;
+    }
+
+    private void switchTo(Language l) {
+        if (!s.isReady(l)) out.println("(starting " + (l == Language.JS ? "JavaScript" : "Groovy") + "...)");
+        out.flush();
+        s.setLanguage(l);
+    }
+
+    private void load(String file) {
+        if (file.isEmpty()) throw new IllegalArgumentException(":load needs a file name");
+        String name = Literals.isQuoted(file) ? file.substring(1, file.length() - 1) : file;
+        int status = s.runFile(Path.of(name));
+        if (status != 0) out.println("(" + name + " ended with status " + status + ")");
+    }
+
+    private void breakOn(String args) {
+        Matcher m = BREAK.matcher(args.strip());
+        if (!m.matches()) throw new IllegalArgumentException("usage: break REASON [if EXPR], e.g. break IO_INSTRUCTION if exit.port == 0x3f8");
+        String reasonText = m.group(1);
+        Long number = Literals.number(reasonText);
+        Object reason = number != null ? (Object) number.intValue() : reasonText;
+        String condText = m.group(2) == null ? null : m.group(2).strip();
+        ExitCondition cond = condText == null ? null : s.condition(condText);
+        Breakpoint b = vm().addBreakpoint(reason, cond, condText, false);
+        out.println(b);
+    }
+
+    private void reset() {
+        Vm v = vm();
+        String reloaded = DemoVm.reload(v);
+        v.getVcpu().resetRealMode(0, (int) DemoVm.LOAD_ADDRESS);
+        out.println(v.getName() + ": vCPU reset to real mode at 0000:1000" + (reloaded == null ? "" : ", " + reloaded + " reloaded"));
+    }
+
+    private void delete(String ids) {
+        for (String id : ids.split("\\s+")) {
+            int n = Integer.parseInt(id);
+            out.println(vm().delete(n) ? "deleted #" + n : "there is no breakpoint or hook #" + n);
+        }
+    }
+
+    private void listWatches() {
+        List<ExitWatch> ws = vm().getWatches();
+        if (ws.isEmpty()) out.println("no breakpoints or hooks on " + vm().getName());
+        for (ExitWatch w : ws) out.println(w);
+    }
+
+    private void mem(String args) {
+        List<String> a = Literals.split(args);
+        if (a.isEmpty() || a.size() > 2) throw new IllegalArgumentException("usage: mem ADDR [LEN]");
+        long addr = number(a.get(0));
+        long len = a.size() > 1 ? number(a.get(1)) : 64;
+        if (len <= 0 || len > 1 << 20) throw new IllegalArgumentException("LEN must be between 1 and 1M, not " + len);
+        out.println(vm().getMem().hexdump(addr, (int) len));
+    }
+
+    private void poke(String args) {
+        List<String> a = Literals.split(args);
+        if (a.size() < 2) throw new IllegalArgumentException("usage: poke ADDR \"text\" or poke ADDR BYTE...");
+        long addr = number(a.get(0));
+        byte[] bytes;
+        if (a.size() == 2 && Literals.isQuoted(a.get(1))) {
+            bytes = Literals.stringBytes(a.get(1));
+        } else {
+            List<String> values = a.subList(1, a.size()).stream().flatMap(t -> java.util.Arrays.stream(t.split(","))).filter(t -> !t.isBlank()).toList();
+            bytes = new byte[values.size()];
+            for (int i = 0; i < bytes.length; i++) {
+                long v = number(values.get(i));
+                if (v < -128 || v > 255) throw new IllegalArgumentException(values.get(i) + " is not a byte");
+                bytes[i] = (byte) v;
+            }
+        }
+        vm().getMem().write(addr, bytes);
+        out.printf("wrote %d byte%s at %#x%n", bytes.length, bytes.length == 1 ? "" : "s", addr);
+    }
+
+    private void listVms() {
+        List<Vm> vms = s.hv().getVms();
+        if (vms.isEmpty()) out.println("no VMs: make one with vm = hv.createVm(name: 'x')");
+        for (Vm v : vms) out.println((v == s.vm() ? "* " : "  ") + v);
+    }
+
+    private void use(String name) {
+        s.setVm(s.hv().vm(name));
+        out.println("vm = " + s.vm());
+    }
+
+    /** A literal, or an expression in the current language that gives a number (vm.vcpu.esi). */
+    private long number(String token) {
+        Long n = Literals.number(token);
+        if (n != null) return n;
+        Object v = s.evalValue(token);
+        if (v instanceof Number num) return num.longValue();
+        throw new IllegalArgumentException("'" + token + "' is not a number (it gave " + v + ")");
+    }
+}

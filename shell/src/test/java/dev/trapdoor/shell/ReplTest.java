@@ -1,0 +1,115 @@
+package dev.trapdoor.shell;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReplTest {
+    private static String[] script(String[] prefix, String... lines) {
+        List<String> all = new ArrayList<>(List.of(prefix));
+        all.addAll(List.of(lines));
+        return all.toArray(String[]::new);
+    }
+
+    private static int count(String haystack, String needle) {
+        return haystack.split(Pattern.quote(needle), -1).length - 1;
+    }
+
+    /** The debugger loop: stop on the first byte sent to COM1, patch the rest of the message, continue. */
+    @Test
+    void breakPatchContinueChangesTheSerialOutput() {
+        String screen = ReplHarness.run(script(ReplHarness.helloVm("t"),
+                "poke 0x1100 \"Hi!\\n\\0\"",
+                "break IO_INSTRUCTION if exit.out && exit.port == 0x3f8",
+                "run",
+                "vm.vcpu.pendingExit.value",
+                "delete 1",
+                "poke 0x1101 \"ey\\n\\0\"",
+                "mem 0x1100 16",
+                "continue",
+                "exits",
+                "breakpoints"));
+        assertTrue(screen.contains("breakpoint #1 on IO_INSTRUCTION if exit.out && exit.port == 0x3f8"), screen);
+        assertTrue(screen.contains("[t] breakpoint #1 at IO_INSTRUCTION(30)"), screen);
+        assertTrue(screen.contains("72 (0x48)"), "the pending OUT carries 'H': " + screen);
+        assertTrue(screen.contains("00001100: 48 65 79 0a 00"), screen);
+        assertTrue(screen.contains("Hey\n"), "the patched text reached the serial port: " + screen);
+        assertFalse(screen.contains("Hi!"), screen);
+        assertTrue(Pattern.compile("IO_INSTRUCTION\\s+30\\s+\\d+").matcher(screen).find(), "exit table: " + screen);
+        assertTrue(screen.contains("no breakpoints or hooks on t"), screen);
+        assertEquals(1, count(screen, "[t] breakpoint"), screen);
+    }
+
+    @Test
+    void aFailingInputPrintsOneLineAndTheSessionGoesOn() {
+        String screen = ReplHarness.run(script(ReplHarness.helloVm("e"),
+                "throw new RuntimeException('boom')",
+                "vm.breakOn('NO_SUCH_REASON')",
+                "if (true) {",
+                "  undefinedThing.call()",
+                "}",
+                "x = = 1",
+                "40 + 2",
+                "poke 0x1100 \"ok\\n\\0\"",
+                "run"));
+        assertTrue(screen.contains("error: RuntimeException: boom\n"), screen);
+        assertTrue(screen.contains("error: no exit reason named 'NO_SUCH_REASON'\n"), screen);
+        assertTrue(screen.contains("error: No such property: undefinedThing for class: input") && screen.contains("(line 2)"), screen);
+        assertTrue(screen.contains("error: syntax error: Unexpected input: '='"), screen);
+        assertTrue(screen.contains("42 (0x2a)"), screen);
+        assertTrue(screen.contains("ok\n") && screen.contains("[e] halted"), "the VM still runs: " + screen);
+        for (String l : screen.split("\n")) assertFalse(l.startsWith("\tat "), "no stack traces: " + screen);
+    }
+
+    @Test
+    void multiLineInputAndDeclarationsPersist() {
+        String screen = ReplHarness.run(
+                "def twice = { x ->",
+                "  x * 2",
+                "}",
+                "int n = 21",
+                "twice(n)",
+                "[1, 2,",
+                " 3].sum()");
+        assertTrue(screen.contains("42 (0x2a)"), screen);
+        assertTrue(screen.contains("\n6\n") || screen.contains("> 6\n"), screen);
+    }
+
+    /** Both languages see one hv and one current vm, and a breakpoint condition is compiled in the current one. */
+    @Test
+    void javascriptAndGroovyShareTheCurrentVm() {
+        String screen = ReplHarness.run(script(ReplHarness.helloVm("g"),
+                ":js",
+                "vm.name + '!'",
+                "poke 0x1100 \"AB\\n\\0\"",
+                "break IO_INSTRUCTION if exit.out && exit.value == 0x42",
+                "run",
+                "vm.vcpu.pendingExit.port",
+                "vm.vcpu.ebp = 0x1234",
+                "function plus(a,",
+                "    b) { return a + b; }",
+                "plus(40, 2)",
+                "vm = hv.createVm({name: 'fromjs', memory: '64K'})",
+                "nope()",
+                ":groovy",
+                "vm.name",
+                "use g",
+                "vm.vcpu.ebp",
+                "vm.breakpoints.size()"));
+        assertTrue(screen.contains("js> "), screen);
+        assertTrue(screen.contains("g!"), screen);
+        assertTrue(screen.contains("[g] breakpoint #1 at IO_INSTRUCTION"), screen);
+        assertTrue(screen.contains("1016 (0x3f8)"), screen);
+        assertTrue(screen.contains("42 (0x2a)"), screen);
+        assertTrue(screen.contains("error: ReferenceError: nope is not defined") || screen.contains("error: ReferenceError: \"nope\" is not defined"), screen);
+        assertTrue(screen.contains("fromjs\n"), "Groovy sees the VM JS made current: " + screen);
+        assertTrue(screen.contains("4660 (0x1234)"), "Groovy sees the register JS set: " + screen);
+        assertTrue(screen.contains("trapdoor> 1\n"), "one breakpoint on g: " + screen);
+    }
+}
