@@ -14,7 +14,7 @@ vm.onExit(IO_INSTRUCTION, e => {
 });
 
 const result = vm.run();
-out(serial);
-out('-- ' + result.reason() + ' on ' + backend + '\n');
-out(vm.getExits().table() + '\n');
+out.print(serial);
+out.println('-- ' + result.reason() + ' on ' + backend);
+out.println(vm.exits.table());
 exit(result.reason() === StopReason.HALTED ? 0 : 1);

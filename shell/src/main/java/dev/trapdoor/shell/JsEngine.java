@@ -39,7 +39,7 @@ final class JsEngine implements LanguageEngine {
 
     JsEngine(OutputStream out, OutputStream err, Out printer) {
         HostAccess access = HostAccess.newBuilder(HostAccess.ALL)
-                .targetTypeMapping(String.class, Action.class, s -> ACTIONS.contains(s.toUpperCase(Locale.ROOT)),
+                .targetTypeMapping(String.class, Action.class, s -> s != null && ACTIONS.contains(s.toUpperCase(Locale.ROOT)),
                         s -> Action.valueOf(s.toUpperCase(Locale.ROOT)))
                 .build();
         ctx = Context.newBuilder("js")
