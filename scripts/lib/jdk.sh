@@ -1,5 +1,5 @@
 # Sourced by ./trapdoor and ./run-tests: sets JAVA_HOME to a JDK >= 25 or explains why it cannot.
-# Order: $JAVA_HOME if it is one, then the newest /usr/lib/jvm/* that is.
+# Order: $JAVA_HOME if it is one, then the newest /usr/lib/jvm/* that is, then the java on PATH.
 
 trapdoor_jdk_major() {
     local v
@@ -18,6 +18,10 @@ trapdoor_find_jdk() {
         m=$(trapdoor_jdk_major "$d")
         if [ "$m" -ge $want ] && [ "$m" -gt "$best_major" ]; then best=$d; best_major=$m; fi
     done
+    if [ -z "$best" ] && command -v java >/dev/null 2>&1; then
+        d=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+        if [ -x "$d/bin/javac" ] && [ "$(trapdoor_jdk_major "$d")" -ge $want ]; then best=$d; fi
+    fi
     if [ -z "$best" ]; then
         echo "trapdoor: needs a JDK $want or newer; none found in JAVA_HOME or /usr/lib/jvm (install e.g. temurin-25-jdk)." >&2
         return 1
