@@ -155,6 +155,19 @@ class LinuxBootLoaderTest {
     }
 
     @Test
+    void e820AndMemorySizesFollowTheMemoryMap() {
+        try (PhysicalMemory m = ram(128 * MB)) {
+            m.addRom("bios", 0xfffc0000L, new byte[0x40000]);
+            new LinuxBootLoader(new BzImage().build()).load(m);
+            assertEquals(4, m.read8(ZP + 0x1e8));
+            assertE820(m, 2, 0x100000, 127 * MB, 1);
+            assertE820(m, 3, 0xfffc0000L, 0x40000, 2);
+            assertEquals(0xffff, m.read16(ZP + 0x002), "ext_mem_k saturates at 64 MiB");
+            assertEquals(127 * 1024, m.read32(ZP + 0x1e0), "alt_mem_k");
+        }
+    }
+
+    @Test
     void recordsThe64BitEntry() {
         BzImage b = new BzImage();
         b.xloadflags = SetupHeader.XLF_KERNEL_64;
