@@ -138,6 +138,17 @@ public final class Initramfs {
         return fs;
     }
 
+    /** {@code java -cp ... dev.trapdoor.boot.Initramfs BUSYBOX OUT.cpio.gz}: writes the standard busybox initramfs. */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 2) {
+            System.err.println("usage: Initramfs BUSYBOX OUT.cpio.gz");
+            System.exit(2);
+        }
+        byte[] gz = busybox(java.nio.file.Files.readAllBytes(java.nio.file.Path.of(args[0]))).toGzip();
+        java.nio.file.Files.write(java.nio.file.Path.of(args[1]), gz);
+        System.out.println(args[1] + ": " + gz.length + " bytes");
+    }
+
     static String initScript() {
         return """
                 #!/bin/busybox sh
