@@ -9,7 +9,7 @@
 # After N writes to port 0x80 (the POST-code port) it writes 0 to port 0xf4 (QEMU's
 # isa-debug-exit: exit status (0 << 1) | 1 = 1), then halts.
 #
-# Build: ./build.sh
+# Build: examples/build-guests.sh
 
         .set POST_PORT,  0x80
         .set DEBUG_EXIT, 0xf4

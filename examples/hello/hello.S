@@ -12,7 +12,7 @@
 #   0x1180  gdt     null, flat 4 GiB code (selector 0x08), flat 4 GiB data (selector 0x10)
 #   0x1198  gdtr    limit 0x17, base 0x1180
 #
-# Build: ./build.sh (as --32, ld -m elf_i386 -Ttext 0x1000 --oformat binary).
+# Build: examples/build-guests.sh (as --32, ld -m elf_i386 -Ttext 0x1000 --oformat binary).
 
         .set COM1,     0x3f8
         .set COM1_LSR, COM1 + 5

@@ -48,9 +48,7 @@ public final class Kvm implements AutoCloseable {
     }
 
     private int ioctl(String name, long request, long arg) {
-        int r = Libc.ioctl(capture, fd, request, arg);
-        if (r < 0) throw new KvmException(name, Libc.errno(capture));
-        return r;
+        return KvmException.check(name, Libc.ioctl(capture, fd, request, arg), capture);
     }
 
     @Override

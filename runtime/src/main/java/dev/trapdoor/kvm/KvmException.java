@@ -14,6 +14,12 @@ public final class KvmException extends RuntimeException {
         this.errno = 0;
     }
 
+    /** Returns result, or throws naming the call when a libc call returned its failure value (< 0). */
+    static int check(String call, int result, java.lang.foreign.MemorySegment errnoCapture) {
+        if (result < 0) throw new KvmException(call, Libc.errno(errnoCapture));
+        return result;
+    }
+
     /** The C errno of the failure, 0 when the failure was not a failed call. */
     public int errno() {
         return errno;

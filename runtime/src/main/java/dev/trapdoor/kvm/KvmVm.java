@@ -61,7 +61,7 @@ public final class KvmVm implements AutoCloseable {
     }
 
     private void check(String call, int result) {
-        if (result < 0) throw new KvmException(call, Libc.errno(capture));
+        KvmException.check(call, result, capture);
     }
 
     @Override
