@@ -1,5 +1,6 @@
 package dev.trapdoor.memory.paging;
 
+import dev.trapdoor.vmx.ExitInfo;
 import dev.trapdoor.vmx.ExitReason;
 
 /**
@@ -39,6 +40,20 @@ public final class WalkResult {
             case EPT_MISCONFIG -> ExitReason.EPT_MISCONFIG;
             default -> null;
         };
+    }
+
+    /**
+     * Fills an exit for an EPT failure (SDM 28.2.1: guest-physical address, and the guest-linear
+     * address when qualification bit 7 says it is valid). Returns false for OK and guest faults.
+     */
+    public boolean fillExit(ExitInfo e) {
+        ExitReason reason = exitReason();
+        if (reason == null) return false;
+        e.reset(reason);
+        e.guestPhysical = guestPhysical;
+        e.guestLinear = linear;
+        e.qualification = reason == ExitReason.EPT_VIOLATION ? ept.qualification : 0;
+        return true;
     }
 
     @Override

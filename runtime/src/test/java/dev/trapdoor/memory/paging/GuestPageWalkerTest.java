@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.trapdoor.memory.PhysicalMemory;
 import dev.trapdoor.vmx.EptQualification;
+import dev.trapdoor.vmx.ExitInfo;
 import dev.trapdoor.vmx.ExitReason;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -194,6 +195,12 @@ class GuestPageWalkerTest {
         assertEquals(ExitReason.EPT_VIOLATION, r.exitReason());
         assertEquals(PT + 4, r.guestPhysical);
         assertEquals(EptQualification.DATA_READ | EptQualification.LINEAR_VALID, r.ept.qualification);
+        ExitInfo exit = new ExitInfo();
+        assertTrue(r.fillExit(exit));
+        assertEquals(ExitReason.EPT_VIOLATION, exit.reason);
+        assertEquals(PT + 4, exit.guestPhysical);
+        assertEquals(LA, exit.guestLinear);
+        assertEquals(EptQualification.DATA_READ | EptQualification.LINEAR_VALID, exit.qualification);
     }
 
     @Test
