@@ -1,0 +1,260 @@
+package dev.trapdoor.cpu.fpu;
+
+import static dev.trapdoor.cpu.fpu.Ext80.BIAS;
+import static dev.trapdoor.cpu.fpu.Ext80.J;
+import static dev.trapdoor.cpu.fpu.SoftFloat80.PE;
+import static dev.trapdoor.cpu.fpu.SoftFloat80.ZE;
+
+/**
+ * FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1.
+ *
+ * <p>Precision: the special cases (zeros, infinities, NaNs, invalid domains, |x| >= 2^63 for
+ * the trigonometric functions) follow the SDM exactly. The function values are computed in
+ * double precision from an argument split exactly into two doubles: the argument reduction of
+ * the trigonometric functions subtracts k*pi/2 in three Cody-Waite parts (exact for
+ * |k| < 2^20), and FYL2X/FYL2XP1 multiply log2 by y in extended precision, so y's range is
+ * kept. The result is then good to about 2^-52 relative (about 2^12 ulps of the 64-bit
+ * significand; ReferenceVectorsTest measures the distance to a real x87), not to the
+ * x87's 1 ulp. PE is set for every inexact result; C1 is not meaningful.
+ */
+final class FpTranscendental {
+    static final int SIN = 0, COS = 1, SINCOS = 2, TAN = 3;
+
+    private final SoftFloat80 sf;
+    private final FpConvert cvt;
+
+    /** The value a two-result instruction pushes (cos for FSINCOS, 1.0 for FPTAN). */
+    int secondSe;
+    long secondSig;
+    /** Set when a trigonometric operand has |x| >= 2^63: C2=1 and ST(0) is left unchanged. */
+    boolean outOfRange;
+
+    // pi/2 in three parts: 33 bits, 33 bits, the rest.
+    private static final double PIO2_1 = 1.57079632673412561417e+00;
+    private static final double PIO2_2 = 6.07710050630396597660e-11;
+    private static final double PIO2_3 = 2.02226624879595063154e-21;
+    private static final double LN2 = 0.6931471805599453;
+
+    FpTranscendental(SoftFloat80 sf) {
+        this.sf = sf;
+        this.cvt = new FpConvert(sf);
+    }
+
+    /** High 53 bits of a finite value as a double (exact); the low 11 bits via {@link #low}. */
+    private static double high(int se, long sig) {
+        if (sig == 0) return Ext80.sign(se) ? -0.0 : 0.0;
+        int e = SoftFloat80.normExp(se, sig) - BIAS;
+        double d = Math.scalb((double) (SoftFloat80.normSig(sig) >>> 11), e - 52);
+        return Ext80.sign(se) ? -d : d;
+    }
+
+    private static double low(int se, long sig) {
+        if (sig == 0) return 0.0;
+        int e = SoftFloat80.normExp(se, sig) - BIAS;
+        double d = Math.scalb((double) (SoftFloat80.normSig(sig) & 0x7FF), e - 63);
+        return Ext80.sign(se) ? -d : d;
+    }
+
+    /** Leaves the double d as the result, with PE when the operation is inexact. */
+    private void fromDouble(double d, boolean inexact) {
+        int flags = sf.flags;
+        cvt.fromFloat64(Double.doubleToRawLongBits(d));
+        sf.flags = flags | (inexact ? PE : 0);
+    }
+
+    void trig(int fn, int se, long sig) {
+        sf.begin();
+        outOfRange = false;
+        secondSe = BIAS;
+        secondSig = J;
+        if (sf.specialOperand(se, sig)) {
+            secondSe = sf.rse;
+            secondSig = sf.rsig;
+            return;
+        }
+        if (Ext80.isInfinity(se, sig)) {
+            sf.invalid();
+            secondSe = sf.rse;
+            secondSig = sf.rsig;
+            return;
+        }
+        if (sf.denormalOperand(se, sig, 0, 0)) return;
+        if (sig == 0) {
+            if (fn == COS) sf.result(BIAS, J);
+            else sf.result(se, 0);
+            if (fn == SINCOS) {
+                secondSe = BIAS;
+                secondSig = J;
+            }
+            return;
+        }
+        if (SoftFloat80.normExp(se, sig) >= BIAS + 63) {
+            outOfRange = true;
+            return;
+        }
+        double hi = high(se, sig), lo = low(se, sig);
+        double s, c;
+        if (Math.abs(hi) < 0x1p-30) {
+            s = hi + lo;                                   // sin x = x - x^3/6: x^3 is below 2^-60 relative
+            c = 1.0 - 0.5 * hi * hi;
+        } else {
+            double k = Math.rint(hi * (2 / Math.PI));
+            double r = ((hi - k * PIO2_1) - k * PIO2_2) - k * PIO2_3 + lo;
+            double sr = Math.sin(r), cr = Math.cos(r);
+            int quadrant = (int) ((long) k & 3);
+            s = switch (quadrant) { case 0 -> sr; case 1 -> cr; case 2 -> -sr; default -> -cr; };
+            c = switch (quadrant) { case 0 -> cr; case 1 -> -sr; case 2 -> -cr; default -> sr; };
+        }
+        switch (fn) {
+            case SIN -> fromDouble(s, true);
+            case COS -> fromDouble(c, true);
+            case TAN -> fromDouble(s / c, true);
+            default -> {
+                fromDouble(c, true);
+                secondSe = sf.rse;
+                secondSig = sf.rsig;
+                fromDouble(s, true);
+            }
+        }
+    }
+
+    /** F2XM1: 2^x - 1 for -1 <= x <= 1 (undefined outside; computed anyway). */
+    void f2xm1(int se, long sig) {
+        sf.begin();
+        if (sf.specialOperand(se, sig)) return;
+        if (Ext80.isInfinity(se, sig)) {
+            if (Ext80.sign(se)) sf.result(0x8000 | BIAS, J);
+            else sf.result(se, sig);
+            return;
+        }
+        if (sf.denormalOperand(se, sig, 0, 0)) return;
+        if (sig == 0) {
+            sf.result(se, 0);
+            return;
+        }
+        if (SoftFloat80.normExp(se, sig) < BIAS - 60) {     // 2^x - 1 = x ln2 (x ln2)^2/2 below 2^-60 relative
+            FpConstants.load(5, sf.rc, sf);
+            int lse = sf.rse;
+            long lsig = sf.rsig;
+            int pc = sf.pc;
+            sf.pc = 3;
+            sf.mul(se, sig, lse, lsig);
+            sf.pc = pc;
+            sf.flags |= PE;
+            return;
+        }
+        double x = high(se, sig) + low(se, sig);
+        fromDouble(Math.expm1(x * LN2), true);
+    }
+
+    /** FPATAN: arctan(y / x) in the quadrant of (x, y). */
+    void atan2(int yse, long ysig, int xse, long xsig) {
+        sf.begin();
+        if (sf.specialOperands(yse, ysig, xse, xsig)) return;
+        if (sf.denormalOperand(yse, ysig, xse, xsig)) return;
+        boolean yi = Ext80.isInfinity(yse, ysig), xi = Ext80.isInfinity(xse, xsig);
+        double y, x;
+        if (yi || xi || ysig == 0 || xsig == 0) {
+            y = yi ? (Ext80.sign(yse) ? -1 : 1) * Double.POSITIVE_INFINITY : high(yse, ysig);
+            x = xi ? (Ext80.sign(xse) ? -1 : 1) * Double.POSITIVE_INFINITY : high(xse, xsig);
+            if (!yi && ysig != 0) y = Math.copySign(1.0, y);
+            if (!xi && xsig != 0) x = Math.copySign(1.0, x);
+            double r = Math.atan2(y, x);
+            fromDouble(r, r != 0);
+            return;
+        }
+        int ey = SoftFloat80.normExp(yse, ysig), ex = SoftFloat80.normExp(xse, xsig);
+        if (ey - ex < -40 && !Ext80.sign(xse)) {             // atan(t) = t - t^3/3, t^2 below 2^-80
+            int pc = sf.pc;
+            sf.pc = 3;
+            sf.div(yse, ysig, xse, xsig);
+            sf.pc = pc;
+            sf.flags |= PE;
+            return;
+        }
+        int shift = -Math.max(ey, ex) + BIAS;
+        y = Math.scalb(high(yse, ysig) + low(yse, ysig), shift);
+        x = Math.scalb(high(xse, xsig) + low(xse, xsig), shift);
+        fromDouble(Math.atan2(y, x), true);
+    }
+
+    /** FYL2X: y * log2(x); with plusOne FYL2XP1: y * log2(x + 1). */
+    void yl2x(int yse, long ysig, int xse, long xsig, boolean plusOne) {
+        sf.begin();
+        if (sf.specialOperands(yse, ysig, xse, xsig)) return;
+        boolean xneg = Ext80.sign(xse), yi = Ext80.isInfinity(yse, ysig), xi = Ext80.isInfinity(xse, xsig);
+        if (sf.denormalOperand(yse, ysig, xse, xsig)) return;
+        double lg;
+        if (plusOne) {
+            double x = xi ? (xneg ? -1 : 1) * Double.POSITIVE_INFINITY : high(xse, xsig) + low(xse, xsig);
+            if (x < -1 || (xi && xneg)) {
+                sf.invalid();
+                return;
+            }
+            if (xsig == 0) {
+                if (yi) sf.invalid();
+                else sf.result((yse ^ xse) & 0x8000, 0);
+                return;
+            }
+            if (SoftFloat80.normExp(xse, xsig) < BIAS - 60) {  // log2(1+x) = x / ln2 to 2^-60
+                FpConstants.load(2, sf.rc, sf);               // log2(e)
+                int lse = sf.rse;
+                long lsig = sf.rsig;
+                int pc = sf.pc;
+                sf.pc = 3;
+                sf.mul(xse, xsig, lse, lsig);
+                int tse = sf.rse;
+                long tsig = sf.rsig;
+                sf.mul(yse, ysig, tse, tsig);
+                sf.pc = pc;
+                sf.flags |= PE;
+                return;
+            }
+            lg = Math.log1p(x) / LN2;
+        } else {
+            if (xneg && xsig != 0) {
+                sf.invalid();
+                return;
+            }
+            if (xsig == 0) {
+                if (ysig == 0) sf.invalid();
+                else {
+                    if (!yi) sf.raise(ZE);
+                    sf.infinity(!Ext80.sign(yse));
+                }
+                return;
+            }
+            if (xi) {
+                if (ysig == 0) sf.invalid();
+                else sf.infinity(Ext80.sign(yse));
+                return;
+            }
+            int e = SoftFloat80.normExp(xse, xsig) - BIAS;
+            long m = SoftFloat80.normSig(xsig);
+            if (m == J) lg = e;
+            else {
+                double f = (double) (m >>> 11) / 0x1p52 + (double) (m & 0x7FF) / 0x1p63;   // in [1, 2)
+                lg = e + Math.log(f) / LN2;
+                if (e == 0 || e == -1) lg = Math.log1p((f * Math.scalb(1.0, e)) - 1) / LN2;
+            }
+        }
+        if (lg == 0) {
+            if (yi) sf.invalid();
+            else sf.result(yse & 0x8000, 0);
+            return;
+        }
+        if (yi) {
+            sf.infinity(Ext80.sign(yse) ^ (lg < 0));
+            return;
+        }
+        cvt.fromFloat64(Double.doubleToRawLongBits(lg));
+        int lse = sf.rse;
+        long lsig = sf.rsig;
+        int pc = sf.pc;
+        sf.pc = 3;
+        int flags = sf.flags;
+        sf.mul(yse, ysig, lse, lsig);
+        sf.pc = pc;
+        sf.flags |= flags | PE;
+    }
+}
