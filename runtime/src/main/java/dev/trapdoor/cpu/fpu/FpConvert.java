@@ -112,11 +112,7 @@ final class FpConvert {
             case Ext80.ZERO -> {
                 return signBit;
             }
-            case Ext80.DENORMAL, Ext80.PSEUDO_DENORMAL -> {
-                sf.raise(DE);
-                if (!sf.store) return 0;
-            }
-            default -> { }
+            default -> { }                              // a denormal source raises no DE on a store
         }
         int te = SoftFloat80.normExp(se, sig) - BIAS + bias;
         long s = SoftFloat80.normSig(sig);
@@ -127,11 +123,8 @@ final class FpConvert {
                 tiny = !sf.rCarry;
             }
             if (tiny && (sf.masks & UE) == 0) {
-                sf.flags |= UE;
+                sf.flags |= UE;                          // unmasked: UE alone, memory unchanged
                 sf.store = false;
-                sf.roundSig(neg, s, 0, drop);
-                if (sf.rInexact) sf.flags |= PE;
-                sf.roundedUp = sf.rUp;
                 return 0;
             }
             sf.shiftRightJam(s, 0, 1 - te);
@@ -148,11 +141,13 @@ final class FpConvert {
         if (sf.rInexact) sf.flags |= PE;
         sf.roundedUp = sf.rUp;
         if (te >= emax) {
-            sf.flags |= OE;
             if ((sf.masks & OE) == 0) {
+                sf.flags = (sf.flags & ~PE) | OE;       // unmasked: OE alone, memory unchanged
+                sf.roundedUp = false;
                 sf.store = false;
                 return 0;
             }
+            sf.flags |= OE;
             sf.flags |= PE;
             boolean toInf = switch (sf.rc) {
                 case SoftFloat80.RC_NEAREST -> true;
@@ -180,10 +175,6 @@ final class FpConvert {
             return indefinite;
         }
         if (c == Ext80.ZERO) return 0;
-        if (c == Ext80.DENORMAL || c == Ext80.PSEUDO_DENORMAL) {
-            sf.raise(DE);
-            if (!sf.store) return 0;
-        }
         boolean neg = Ext80.sign(se);
         int e = SoftFloat80.normExp(se, sig);
         long s = SoftFloat80.normSig(sig);

@@ -49,7 +49,18 @@ final class FpMath {
             else if (eb >= BIAS) n = (int) (sb >>> (63 - (eb - BIAS)));
             if (bn) n = -n;
         }
-        sf.roundPack(an, SoftFloat80.normExp(ase, asig) + n, SoftFloat80.normSig(asig), 0, 64);
+        int e = SoftFloat80.normExp(ase, asig) + n;
+        // beyond what the unmasked responses' 24576 bias can bring into range: infinity or zero
+        if (e >= EXP_MAX + SoftFloat80.WRAP && (sf.masks & SoftFloat80.OE) == 0) {
+            sf.flags |= SoftFloat80.OE | SoftFloat80.PE;
+            sf.roundedUp = true;
+            sf.infinity(an);
+        } else if (e <= -SoftFloat80.WRAP && (sf.masks & SoftFloat80.UE) == 0) {
+            sf.flags |= SoftFloat80.UE | SoftFloat80.PE;
+            sf.zero(an);
+        } else {
+            sf.roundPack(an, e, SoftFloat80.normSig(asig), 0, 64);
+        }
     }
 
     /** FXTRACT: exponent into exponentSe/Sig, significand (exponent 0, the sign of a) into the result. */
@@ -102,8 +113,12 @@ final class FpMath {
             return;
         }
         if (sf.denormalOperand(ase, asig, bse, bsig)) return;
-        if (Ext80.isInfinity(bse, bsig) || asig == 0) {
+        if (asig == 0) {
             sf.result(ase, asig);
+            return;
+        }
+        if (Ext80.isInfinity(bse, bsig)) {
+            sf.roundPack(neg, SoftFloat80.normExp(ase, asig), SoftFloat80.normSig(asig), 0, 64);
             return;
         }
         int ea = SoftFloat80.normExp(ase, asig), eb = SoftFloat80.normExp(bse, bsig);

@@ -92,6 +92,23 @@ final class FpTranscendental {
             outOfRange = true;
             return;
         }
+        int e = SoftFloat80.normExp(se, sig);
+        if (e < BIAS - 32) {                               // x^2/6 below 2^-65: round x (or 1) nudged toward 0
+            boolean neg = Ext80.sign(se);
+            long m = SoftFloat80.normSig(sig);
+            switch (fn) {
+                case SIN -> below(neg, e, m);
+                case COS -> below(false, BIAS, J);
+                case TAN -> sf.roundPack(neg, e, m, 1, 64);
+                default -> {
+                    below(false, BIAS, J);
+                    secondSe = sf.rse;
+                    secondSig = sf.rsig;
+                    below(neg, e, m);
+                }
+            }
+            return;
+        }
         double hi = high(se, sig), lo = low(se, sig);
         double s, c;
         if (Math.abs(hi) < 0x1p-30) {
@@ -116,6 +133,12 @@ final class FpTranscendental {
                 fromDouble(s, true);
             }
         }
+    }
+
+    /** Rounds a value a hair smaller in magnitude than the normalized (e, m). */
+    private void below(boolean neg, int e, long m) {
+        if (m == J) sf.roundPack(neg, e - 1, -1L, -1L, 64);
+        else sf.roundPack(neg, e, m - 1, -1L, 64);
     }
 
     /** F2XM1: 2^x - 1 for -1 <= x <= 1 (undefined outside; computed anyway). */

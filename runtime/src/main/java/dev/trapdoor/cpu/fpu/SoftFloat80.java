@@ -390,12 +390,12 @@ public final class SoftFloat80 {
             invalid();
             return;
         }
-        if (denormalOperand(ase, asig, bse, bsig)) return;
-        if (bsig == 0) {
+        if (bsig == 0) {                                  // ZE takes precedence over DE
             raise(ZE);
             infinity(neg);
             return;
         }
+        if (denormalOperand(ase, asig, bse, bsig)) return;
         if (asig == 0) {
             zero(neg);
             return;

@@ -256,7 +256,7 @@ public final class X87 {
             sf.raise(IE);
             sf.rsig |= Ext80.QUIET;
         } else if (cvt.sourceDenormal) {
-            sf.raise(DE);
+            sf.flags |= DE;                           // the value loads even when DE is unmasked
         }
         pushResult();
     }
@@ -588,13 +588,14 @@ public final class X87 {
     private void setCompare(int r, int pops) {
         finish();
         sw &= ~CC;
-        if (!sf.store && (sf.flags & IE) != 0) return;   // unmasked invalid: codes not set, no pop
+        boolean unmaskedInvalid = !sf.store && (sf.flags & IE) != 0;
         sw |= switch (r) {
             case SoftFloat80.CMP_LESS -> C0;
             case SoftFloat80.CMP_EQUAL -> C3;
             case SoftFloat80.CMP_GREATER -> 0;
             default -> C0 | C2 | C3;
         };
+        if (unmaskedInvalid) return;                      // codes set, stack not popped
         for (int k = 0; k < pops; k++) pop();
     }
 

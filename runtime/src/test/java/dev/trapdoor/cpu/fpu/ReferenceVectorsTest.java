@@ -70,7 +70,7 @@ class ReferenceVectorsTest {
             if (!got.equals(want)) {
                 s[1]++;
                 int n = shown.merge(c.op(), 1, Integer::sum);
-                if (n <= 6) report.add(c + "\n    want " + want + "\n    got  " + got);
+                if (n <= 4) report.add(c + "\n    want " + want + "\n    got  " + got);
             }
         }
         StringBuilder sb = new StringBuilder();

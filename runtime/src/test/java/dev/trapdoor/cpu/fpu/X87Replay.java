@@ -27,7 +27,7 @@ final class X87Replay {
         if (c.op().startsWith("fst") || c.op().startsWith("fist") || c.op().equals("fbstp"))
             return c.r0() + " " + sw(c.sw());
         if (c.op().startsWith("fld") || c.op().startsWith("fild") || c.op().equals("fbld"))
-            return c.r1() + " " + sw(c.sw());
+            return c.r0() + " " + sw(c.sw());
         return c.r0() + " " + (pops(c.op()) ? "-" : c.r1()) + " " + sw(c.sw());
     }
 
