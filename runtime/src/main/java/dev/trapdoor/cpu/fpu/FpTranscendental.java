@@ -55,6 +55,14 @@ final class FpTranscendental {
         return Ext80.sign(se) ? -d : d;
     }
 
+    /** A finite nonzero value times 2^(shift + BIAS), as a double (exact when it stays normal). */
+    private static double scaled(int se, long sig, int shift) {
+        int e = SoftFloat80.normExp(se, sig) + shift;
+        long m = SoftFloat80.normSig(sig);
+        double d = Math.scalb((double) (m >>> 11), e - 52) + Math.scalb((double) (m & 0x7FF), e - 63);
+        return Ext80.sign(se) ? -d : d;
+    }
+
     /** Leaves the double d as the result, with PE when the operation is inexact. */
     private void fromDouble(double d, boolean inexact) {
         int flags = sf.flags;
@@ -155,7 +163,13 @@ final class FpTranscendental {
             sf.result(se, 0);
             return;
         }
-        if (SoftFloat80.normExp(se, sig) < BIAS - 60) {     // 2^x - 1 = x ln2 (x ln2)^2/2 below 2^-60 relative
+        int e = SoftFloat80.normExp(se, sig);
+        if (e > BIAS || (e == BIAS && SoftFloat80.normSig(sig) != J)) {
+            sf.result(se, sig);                           // |x| > 1: undefined; the x87 leaves x
+            sf.flags |= PE;
+            return;
+        }
+        if (e < BIAS - 60) {     // 2^x - 1 = x ln2 (x ln2)^2/2 below 2^-60 relative
             FpConstants.load(5, sf.rc, sf);
             int lse = sf.rse;
             long lsig = sf.rsig;
@@ -195,10 +209,22 @@ final class FpTranscendental {
             sf.flags |= PE;
             return;
         }
-        int shift = -Math.max(ey, ex) + BIAS;
-        y = Math.scalb(high(yse, ysig) + low(yse, ysig), shift);
-        x = Math.scalb(high(xse, xsig) + low(xse, xsig), shift);
+        int shift = -Math.max(ey, ex);
+        y = scaled(yse, ysig, shift);
+        x = scaled(xse, xsig, shift);
         fromDouble(Math.atan2(y, x), true);
+    }
+
+    /** log2 of a finite positive value: the exponent exactly plus log2 of the significand. */
+    private static double log2(int se, long sig) {
+        if (Ext80.isInfinity(se, sig)) return Double.POSITIVE_INFINITY;
+        int e = SoftFloat80.normExp(se, sig) - BIAS;
+        long m = SoftFloat80.normSig(sig);
+        if (m == J) return e;
+        double f = (double) (m >>> 11) / 0x1p52 + (double) (m & 0x7FF) / 0x1p63;   // in [1, 2)
+        if (e == 0) return Math.log1p(((m >>> 11) - 0x1p52) / 0x1p52 + (double) (m & 0x7FF) / 0x1p63) / LN2;
+        if (e == -1) return Math.log1p((f - 2) / 2) / LN2;
+        return e + Math.log(f) / LN2;
     }
 
     /** FYL2X: y * log2(x); with plusOne FYL2XP1: y * log2(x + 1). */
@@ -210,8 +236,9 @@ final class FpTranscendental {
         double lg;
         if (plusOne) {
             double x = xi ? (xneg ? -1 : 1) * Double.POSITIVE_INFINITY : high(xse, xsig) + low(xse, xsig);
-            if (x < -1 || (xi && xneg)) {
-                sf.invalid();
+            if (x < -1 || (xi && xneg)) {                  // undefined; the x87 leaves x
+                sf.result(xse, xsig);
+                sf.flags |= PE;
                 return;
             }
             if (xsig == 0) {
@@ -233,7 +260,8 @@ final class FpTranscendental {
                 sf.flags |= PE;
                 return;
             }
-            lg = Math.log1p(x) / LN2;
+            if (xi || SoftFloat80.normExp(xse, xsig) >= BIAS + 60) lg = log2(xse, xsig);
+            else lg = Math.log1p(x) / LN2;
         } else {
             if (xneg && xsig != 0) {
                 sf.invalid();
@@ -252,14 +280,7 @@ final class FpTranscendental {
                 else sf.infinity(Ext80.sign(yse));
                 return;
             }
-            int e = SoftFloat80.normExp(xse, xsig) - BIAS;
-            long m = SoftFloat80.normSig(xsig);
-            if (m == J) lg = e;
-            else {
-                double f = (double) (m >>> 11) / 0x1p52 + (double) (m & 0x7FF) / 0x1p63;   // in [1, 2)
-                lg = e + Math.log(f) / LN2;
-                if (e == 0 || e == -1) lg = Math.log1p((f * Math.scalb(1.0, e)) - 1) / LN2;
-            }
+            lg = log2(xse, xsig);
         }
         if (lg == 0) {
             if (yi) sf.invalid();

@@ -298,6 +298,34 @@ public final class X87 {
         push(sf.rse, sf.rsig);
     }
 
+    public void fld1() {
+        fldConstant(0);
+    }
+
+    public void fldl2t() {
+        fldConstant(1);
+    }
+
+    public void fldl2e() {
+        fldConstant(2);
+    }
+
+    public void fldpi() {
+        fldConstant(3);
+    }
+
+    public void fldlg2() {
+        fldConstant(4);
+    }
+
+    public void fldln2() {
+        fldConstant(5);
+    }
+
+    public void fldz() {
+        fldConstant(6);
+    }
+
     // ---- stores ----
 
     public int fstM32(boolean pop) {

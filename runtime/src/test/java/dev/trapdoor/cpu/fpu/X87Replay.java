@@ -122,12 +122,11 @@ final class X87Replay {
         int gc = Ext80.classify(gse, gsig), wc = Ext80.classify(wse, wsig);
         if (gc != Ext80.NORMAL || wc != Ext80.NORMAL || (gse & 0x8000) != (wse & 0x8000)) return false;
         int ge = gse & 0x7FFF, we = wse & 0x7FFF;
-        long diff;
-        if (ge == we) diff = Math.abs(gsig - wsig);
-        else if (Math.abs(ge - we) == 1) {
-            diff = ge > we ? gsig - (wsig >>> 1) : wsig - (gsig >>> 1);
-            diff = Math.abs(diff);
-        } else return false;
+        if (Math.abs(ge - we) > 1) return false;
+        int lo = Math.min(ge, we);
+        java.math.BigInteger g = new java.math.BigInteger(Long.toUnsignedString(gsig)).shiftLeft(ge - lo);
+        java.math.BigInteger w = new java.math.BigInteger(Long.toUnsignedString(wsig)).shiftLeft(we - lo);
+        long diff = g.subtract(w).abs().min(java.math.BigInteger.valueOf(Long.MAX_VALUE)).longValue();
         maxUlps.merge(op, diff, Math::max);
         return diff <= ULP_TOLERANCE;
     }
