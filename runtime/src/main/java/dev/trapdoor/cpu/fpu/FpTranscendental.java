@@ -9,13 +9,14 @@ import static dev.trapdoor.cpu.fpu.SoftFloat80.ZE;
  * FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1.
  *
  * <p>Precision: the special cases (zeros, infinities, NaNs, invalid domains, |x| >= 2^63 for
- * the trigonometric functions) follow the SDM exactly. The function values are computed in
- * double precision from an argument split exactly into two doubles: the argument reduction of
- * the trigonometric functions subtracts k*pi/2 in three Cody-Waite parts (exact for
- * |k| < 2^20), and FYL2X/FYL2XP1 multiply log2 by y in extended precision, so y's range is
- * kept. The result is then good to about 2^-52 relative (about 2^12 ulps of the 64-bit
- * significand; ReferenceVectorsTest measures the distance to a real x87), not to the
- * x87's 1 ulp. PE is set for every inexact result; C1 is not meaningful.
+ * the trigonometric functions, and what the x87 does outside the documented domains of F2XM1
+ * and FYL2XP1) follow a real x87. Values are computed in double precision from the argument
+ * split exactly into two doubles; the trigonometric reduction subtracts k times the x87's own
+ * 66-bit pi/2 (SDM Vol. 1 §8.3.10) in two exact 33-bit parts, so it tracks the hardware for
+ * |x| < 2^20 and drifts beyond. Tiny arguments are rounded exactly (sin x, tan x, cos x as a
+ * nudge of x or 1). Measured against the host x87 (ReferenceVectorsTest, 11,500 cases): at
+ * most 4,206 ulps of the 64-bit significand (about 2^-52 relative), typically ~2,000; PE is
+ * set for every inexact result; C1 is not meaningful.
  */
 final class FpTranscendental {
     static final int SIN = 0, COS = 1, SINCOS = 2, TAN = 3;
@@ -29,10 +30,11 @@ final class FpTranscendental {
     /** Set when a trigonometric operand has |x| >= 2^63: C2=1 and ST(0) is left unchanged. */
     boolean outOfRange;
 
-    // pi/2 in three parts: 33 bits, 33 bits, the rest.
-    private static final double PIO2_1 = 1.57079632673412561417e+00;
-    private static final double PIO2_2 = 6.07710050630396597660e-11;
-    private static final double PIO2_3 = 2.02226624879595063154e-21;
+    // The x87 reduces by a 66-bit pi (SDM Vol. 1 §8.3.10): pi/2 = P66 * 2^-65, split into two
+    // 33-bit doubles so that k * part is exact for |k| < 2^20.
+    private static final long PI_64 = 0xC90F_DAA2_2168_C234L;
+    private static final double PIO2_1 = Math.scalb((double) (PI_64 >>> 31), -32);
+    private static final double PIO2_2 = Math.scalb((double) (((PI_64 & 0x7FFF_FFFFL) << 2) | 3), -65);
     private static final double LN2 = 0.6931471805599453;
 
     FpTranscendental(SoftFloat80 sf) {
@@ -124,7 +126,7 @@ final class FpTranscendental {
             c = 1.0 - 0.5 * hi * hi;
         } else {
             double k = Math.rint(hi * (2 / Math.PI));
-            double r = ((hi - k * PIO2_1) - k * PIO2_2) - k * PIO2_3 + lo;
+            double r = ((hi - k * PIO2_1) - k * PIO2_2) + lo;
             double sr = Math.sin(r), cr = Math.cos(r);
             int quadrant = (int) ((long) k & 3);
             s = switch (quadrant) { case 0 -> sr; case 1 -> cr; case 2 -> -sr; default -> -cr; };
@@ -170,6 +172,7 @@ final class FpTranscendental {
             return;
         }
         if (e < BIAS - 60) {     // 2^x - 1 = x ln2 (x ln2)^2/2 below 2^-60 relative
+            int flags = sf.flags;
             FpConstants.load(5, sf.rc, sf);
             int lse = sf.rse;
             long lsig = sf.rsig;
@@ -177,7 +180,7 @@ final class FpTranscendental {
             sf.pc = 3;
             sf.mul(se, sig, lse, lsig);
             sf.pc = pc;
-            sf.flags |= PE;
+            sf.flags |= flags | PE;
             return;
         }
         double x = high(se, sig) + low(se, sig);
@@ -202,11 +205,11 @@ final class FpTranscendental {
         }
         int ey = SoftFloat80.normExp(yse, ysig), ex = SoftFloat80.normExp(xse, xsig);
         if (ey - ex < -40 && !Ext80.sign(xse)) {             // atan(t) = t - t^3/3, t^2 below 2^-80
-            int pc = sf.pc;
+            int pc = sf.pc, flags = sf.flags;
             sf.pc = 3;
             sf.div(yse, ysig, xse, xsig);
             sf.pc = pc;
-            sf.flags |= PE;
+            sf.flags |= flags | PE;
             return;
         }
         int shift = -Math.max(ey, ex);
@@ -232,13 +235,31 @@ final class FpTranscendental {
         sf.begin();
         if (sf.specialOperands(yse, ysig, xse, xsig)) return;
         boolean xneg = Ext80.sign(xse), yi = Ext80.isInfinity(yse, ysig), xi = Ext80.isInfinity(xse, xsig);
+        if (plusOne && xi && xneg) {
+            sf.invalid();
+            return;
+        }
+        if (!plusOne && xsig != 0) {                       // IE and ZE come before DE
+            if (xneg) {
+                sf.invalid();
+                return;
+            }
+        } else if (!plusOne && !yi && ysig != 0) {
+            sf.raise(ZE);
+            sf.infinity(!Ext80.sign(yse));
+            return;
+        }
         if (sf.denormalOperand(yse, ysig, xse, xsig)) return;
         double lg;
         if (plusOne) {
             double x = xi ? (xneg ? -1 : 1) * Double.POSITIVE_INFINITY : high(xse, xsig) + low(xse, xsig);
-            if (x < -1 || (xi && xneg)) {                  // undefined; the x87 leaves x
-                sf.result(xse, xsig);
-                sf.flags |= PE;
+            if (x < -1) {                                  // undefined: what the x87 does
+                if (ysig == 0) sf.zero(!Ext80.sign(yse));
+                else if (yi) sf.infinity(!Ext80.sign(yse));
+                else {
+                    sf.result(xse, xsig);
+                    sf.flags |= PE;
+                }
                 return;
             }
             if (xsig == 0) {
@@ -246,18 +267,28 @@ final class FpTranscendental {
                 else sf.result((yse ^ xse) & 0x8000, 0);
                 return;
             }
+            if (SoftFloat80.normExp(xse, xsig) < BIAS - 60 && (ysig == 0 || yi)) {
+                boolean neg = Ext80.sign(yse) ^ xneg;
+                if (yi) sf.infinity(neg);
+                else sf.zero(neg);
+                return;
+            }
             if (SoftFloat80.normExp(xse, xsig) < BIAS - 60) {  // log2(1+x) = x / ln2 to 2^-60
-                FpConstants.load(2, sf.rc, sf);               // log2(e)
+                int flags = sf.flags;
+                FpConstants.load(2, sf.rc, sf);               // log2(e), times y first: x may be denormal
                 int lse = sf.rse;
                 long lsig = sf.rsig;
                 int pc = sf.pc;
                 sf.pc = 3;
-                sf.mul(xse, xsig, lse, lsig);
+                // significands at exponent 0, exponents added at the end: no intermediate over/underflow
+                int ex = SoftFloat80.normExp(xse, xsig), ey = SoftFloat80.normExp(yse, ysig);
+                sf.mul((xse & 0x8000) | BIAS, SoftFloat80.normSig(xsig), lse, lsig);
                 int tse = sf.rse;
                 long tsig = sf.rsig;
-                sf.mul(yse, ysig, tse, tsig);
+                sf.mul((yse & 0x8000) | BIAS, SoftFloat80.normSig(ysig), tse, tsig);
+                sf.roundPack(Ext80.sign(sf.rse), (sf.rse & 0x7FFF) + ex - BIAS + ey - BIAS, sf.rsig, 0, 64);
                 sf.pc = pc;
-                sf.flags |= PE;
+                sf.flags |= flags | PE;
                 return;
             }
             if (xi || SoftFloat80.normExp(xse, xsig) >= BIAS + 60) lg = log2(xse, xsig);
@@ -281,6 +312,10 @@ final class FpTranscendental {
                 return;
             }
             lg = log2(xse, xsig);
+        }
+        if (ysig == 0 && !Double.isInfinite(lg)) {
+            sf.result((yse & 0x8000) ^ (lg < 0 ? 0x8000 : 0), 0);
+            return;
         }
         if (lg == 0) {
             if (yi) sf.invalid();
