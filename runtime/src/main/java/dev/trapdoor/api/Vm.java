@@ -116,6 +116,18 @@ public final class Vm implements AutoCloseable, MachineControl {
         }
     }
 
+    /**
+     * Loads a kernel (bzImage, multiboot or ELF) with the boot protocol its format asks for and
+     * sets vCPU 0 to its entry state. Options: initrd, append, vmlinux (true = direct vmlinux).
+     */
+    public dev.trapdoor.boot.BootPlan boot(String kernel, Map<String, ?> options) {
+        return KernelBoot.boot(this, kernel, options);
+    }
+
+    public dev.trapdoor.boot.BootPlan boot(String kernel) {
+        return KernelBoot.boot(this, kernel, Map.of());
+    }
+
     // ---- running
 
     public RunResult run() {
