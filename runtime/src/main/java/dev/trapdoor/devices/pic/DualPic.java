@@ -12,7 +12,9 @@ import dev.trapdoor.devices.PioDevice;
  * <p>The CPU side is {@link InterruptController}: poll {@link #hasInterrupt()} whenever the vCPU
  * could take an interrupt, {@link #acknowledge()} runs both INTA cycles (the master names the
  * slave when the request came through IR2, and the slave gives the vector). Optionally an
- * {@link IrqLine} follows INTR, so a halted vCPU can be woken when it rises.
+ * {@link IrqLine} follows INTR, so a halted vCPU can be woken when it rises; it is called with
+ * the PIC's lock held, so it must only signal (set a flag, unpark), never call back in from
+ * another thread and wait.
  *
  * <p>All methods are synchronized: devices on other threads may drive {@link #irq(int)} lines.
  */
@@ -29,7 +31,7 @@ public final class DualPic implements InterruptController {
     private final I8259Pic slave = new I8259Pic(false, SLAVE_ELCR_MASK);
     private final IrqLine[] irqs = new IrqLine[16];
     private final IrqLine intr;
-    private boolean intrLevel;
+    private volatile boolean intrLevel;
     private long acknowledges;
 
     private final PioDevice masterPorts = new Ports(master);
@@ -75,10 +77,13 @@ public final class DualPic implements InterruptController {
         }
     }
 
-    /** The input line for ISA IRQ n (0-15). IRQ 2 is the cascade: drive IRQ 9 instead. */
+    /**
+     * The input line for ISA IRQ n (0-15). The master's IR2 carries the cascade, so IRQ 2 is the
+     * slave's IR1 (IRQ 9), as the AT bus wires its IRQ2 pin.
+     */
     public IrqLine irq(int n) {
         if (n < 0 || n > 15) throw new IllegalArgumentException("ISA IRQ " + n + " is not 0-15");
-        return irqs[n];
+        return irqs[n == CASCADE_IRQ ? 9 : n];
     }
 
     public PioDevice masterPorts() { return masterPorts; }
@@ -96,9 +101,10 @@ public final class DualPic implements InterruptController {
 
     // ---- CPU side
 
+    /** Cheap enough to poll at every instruction boundary: a volatile read, no lock. */
     @Override
-    public synchronized boolean hasInterrupt() {
-        return master.intOutput();
+    public boolean hasInterrupt() {
+        return intrLevel;
     }
 
     @Override

@@ -13,6 +13,10 @@ import dev.trapdoor.devices.clock.VirtualClock;
  * pulse (e = 0 on the pulse that loads N into CE, datasheet "Operation Common to All Modes":
  * the count is loaded on the first CLK pulse after it is written, and that pulse does not
  * decrement).
+ *
+ * <p>One simplification: a count written while mode 3 runs takes effect at the end of the
+ * current period (as in mode 2); the datasheet has it at the end of the current half-cycle.
+ * Count 1 in modes 2 and 3 (illegal per the datasheet) behaves as 2.
  */
 final class PitChannel {
     private enum State { IDLE, AWAITING_TRIGGER, RUNNING }
@@ -96,6 +100,7 @@ final class PitChannel {
                 if (!writeMsbNext) {
                     lsbWritten = value;
                     writeMsbNext = true;
+                    if (!pendingReload) transferTick = Long.MAX_VALUE; // null count until loaded
                     if (mode == 0) {
                         // Mode 0: writing the first byte stops counting and sets OUT low.
                         heldCe = ceAt(t);

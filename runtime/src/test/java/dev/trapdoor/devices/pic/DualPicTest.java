@@ -191,6 +191,26 @@ class DualPicTest {
     }
 
     @Test
+    void irq2IsWiredToIrq9AsOnTheAtBus() {
+        linuxInit(false);
+        unmask(9);
+        pic.irq(2).raise();
+        assertEquals(0x39, pic.acknowledge());
+    }
+
+    @Test
+    void intrListenerFollowsTheOutput() {
+        linuxInit(false);
+        unmask(4);
+        pic.irq(4).raise();
+        pic.acknowledge();
+        out(MASTER_CMD, 0x20);
+        pic.irq(4).lower();
+        pic.irq(4).raise();
+        assertEquals(List.of(true, false, true), intrChanges);
+    }
+
+    @Test
     void elcrIgnoresTheAlwaysEdgeIrqs() {
         out(0x4d0, 0xff);
         out(0x4d1, 0xff);
