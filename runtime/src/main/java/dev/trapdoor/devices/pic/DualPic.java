@@ -146,17 +146,20 @@ public final class DualPic implements InterruptController {
             this.chip = chip;
         }
 
+        // An 8-bit ISA device: a wider access is a byte access to each port in turn.
         @Override
         public int read(int offset, int size) {
             synchronized (DualPic.this) {
-                return chip.read(offset, 1);
+                int v = 0;
+                for (int i = 0; i < size; i++) v |= chip.read(offset + i, 1) << (8 * i);
+                return v;
             }
         }
 
         @Override
         public void write(int offset, int size, int value) {
             synchronized (DualPic.this) {
-                chip.write(offset, 1, value);
+                for (int i = 0; i < size; i++) chip.write(offset + i, 1, value >>> (8 * i));
             }
         }
     }

@@ -35,15 +35,25 @@ public final class I8254Pit implements PioDevice {
 
     // ---- port access
 
+    // An 8-bit ISA device: a wider access is a byte access to each port in turn.
     @Override
     public int read(int offset, int size) {
-        if (offset >= 0 && offset < 3) return channels[offset].read();
-        return 0xff;                                // the control word register cannot be read
+        int v = 0;
+        for (int i = 0; i < size; i++) v |= readByte(offset + i) << (8 * i);
+        return v;
     }
 
     @Override
     public void write(int offset, int size, int value) {
-        value &= 0xff;
+        for (int i = 0; i < size; i++) writeByte(offset + i, (value >>> (8 * i)) & 0xff);
+    }
+
+    private int readByte(int offset) {
+        if (offset >= 0 && offset < 3) return channels[offset].read();
+        return 0xff;                                // the control word register cannot be read
+    }
+
+    private void writeByte(int offset, int value) {
         if (offset >= 0 && offset < 3) {
             channels[offset].writeCount(value);
         } else if (offset == 3) {

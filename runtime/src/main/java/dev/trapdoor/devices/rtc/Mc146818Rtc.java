@@ -75,20 +75,25 @@ public final class Mc146818Rtc implements PioDevice {
 
     // ---- port access
 
+    // An 8-bit ISA device: a wider access is a byte access to each port in turn (so a word
+    // write to 0x70 sets the index and writes the register, as some systems do).
     @Override
     public int read(int offset, int size) {
-        if (offset == 0) return 0xff;           // the index register is write-only
-        return readRegister(index);
+        int v = 0;
+        for (int i = 0; i < size; i++) v |= (offset + i == 0 ? 0xff : readRegister(index)) << (8 * i);
+        return v;                               // the index register is write-only
     }
 
     @Override
     public void write(int offset, int size, int value) {
-        value &= 0xff;
-        if (offset == 0) {
-            index = value & 0x7f;
-            nmiMasked = (value & 0x80) != 0;
-        } else {
-            writeRegister(index, value);
+        for (int i = 0; i < size; i++) {
+            int b = (value >>> (8 * i)) & 0xff;
+            if (offset + i == 0) {
+                index = b & 0x7f;
+                nmiMasked = (b & 0x80) != 0;
+            } else {
+                writeRegister(index, b);
+            }
         }
     }
 

@@ -274,6 +274,17 @@ class I8254PitTest {
     }
 
     @Test
+    void wordAccessesAreByteAccessesToConsecutivePorts() {
+        out(0x43, 0x74);                         // counter 1, LSB/MSB, mode 2
+        bus.write(0x40, 2, 0x34 << 8 | 0x00);    // 0x40 gets 0x00 (counter 0, idle), 0x41 gets 0x34
+        out(0x41, 0x12);
+        clock.advanceTo(tick(1));
+        assertEquals(0x34, in(0x41));
+        assertEquals(0x12, in(0x41));
+        assertEquals(0xff, bus.read(0x43, 1));
+    }
+
+    @Test
     void refreshBitTogglesOverVirtualTimeOnly() {
         int a = in(0x61) & 0x10;
         assertEquals(a, in(0x61) & 0x10, "no time, no toggle");

@@ -224,6 +224,13 @@ class Mc146818RtcTest {
     }
 
     @Test
+    void wordWriteToTheIndexPortSetsIndexThenData() {
+        bus.write(0x70, 2, 0x5a << 8 | 0x40);
+        bus.write(0x70, 1, 0x40);
+        assertEquals(0x5a, bus.read(0x71, 1));
+    }
+
+    @Test
     void memorySizeBytes() {
         rtc.setMemorySize(256L << 20);
         assertEquals(640, cmosRead(0x15) | cmosRead(0x16) << 8);
