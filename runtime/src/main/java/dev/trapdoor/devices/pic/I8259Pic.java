@@ -61,17 +61,11 @@ public final class I8259Pic implements PioDevice {
 
     @Override
     public int read(int offset, int size) {
-        if ((offset & 1) == 0) {
-            if (pollPending) {
-                pollPending = false;
-                return poll();
-            }
-            return readIsr ? isr : irr;
-        }
-        if (pollPending) {
+        if (pollPending) {                          // after OCW3 P, the next read of either port
             pollPending = false;
             return poll();
         }
+        if ((offset & 1) == 0) return readIsr ? isr : irr;
         return imr;
     }
 

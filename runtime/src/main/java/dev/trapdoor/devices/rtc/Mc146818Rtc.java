@@ -42,6 +42,7 @@ public final class Mc146818Rtc implements PioDevice {
     private static final long UIP_NANOS = 244_141;           // 8 periods of the 32.768 kHz base
     private static final long DIVIDER_HZ = 32_768;
     private static final int ALARM_DONT_CARE = 0xc0;
+    private static final int[] TIME_REGISTERS = {SECONDS, MINUTES, HOURS, DAY_OF_WEEK, DAY_OF_MONTH, MONTH, YEAR, CENTURY};
 
     private final VirtualClock clock;
     private final IrqLine irq;
@@ -317,8 +318,7 @@ public final class Mc146818Rtc implements PioDevice {
     }
 
     private void storeTime(long seconds) {
-        for (int reg : new int[] {SECONDS, MINUTES, HOURS, DAY_OF_WEEK, DAY_OF_MONTH, MONTH, YEAR, CENTURY})
-            cmos[reg] = (byte) timeRegister(reg, seconds);
+        for (int reg : TIME_REGISTERS) cmos[reg] = (byte) timeRegister(reg, seconds);
     }
 
     /** The time the registers hold; out-of-range fields are clamped, never rejected. */
