@@ -76,6 +76,7 @@ public final class Decoder {
             d.rm = opcodeReg;
         }
         d.row = row;
+        if (!modrm && row.operands.length > 0 && (row.operands[0] == Operand.AL || row.operands[0] == Operand.eAX)) d.rm = 0;
         d.op = row.op;
         d.sub = row.sub;
         d.size = d.osize;

@@ -1,0 +1,497 @@
+package dev.trapdoor.cpu;
+
+import dev.trapdoor.memory.PhysicalMemory;
+import dev.trapdoor.vmx.ExecutionControls;
+import dev.trapdoor.vmx.ExitReason;
+
+import static dev.trapdoor.cpu.Ops.*;
+
+/**
+ * Executes one decoded instruction: the dispatch on the row's handler number, split by family
+ * into methods small enough for the JIT. Undefined rows, and rows whose handler is not written
+ * yet, raise #UD in the guest.
+ */
+abstract class Exec extends ControlFlow {
+    boolean halted;
+    /** Retired-instruction count until which interrupts are inhibited (STI, MOV SS: SDM Vol. 3A, 6.8.3). */
+    long interruptShadowUntil = -1;
+
+    Exec(PhysicalMemory memory, ExecutionControls controls) {
+        super(memory, controls);
+    }
+
+    final int readE(Insn i, int size) {
+        return i.mod == 3 ? getReg(i.rm, size) : read(i.seg, ea(i), size);
+    }
+
+    final void writeE(Insn i, int size, int v) {
+        if (i.mod == 3) setReg(i.rm, size, v);
+        else write(i.seg, ea(i), size, v);
+    }
+
+    final void execute(Insn i) {
+        switch (i.op) {
+            case ALU_EG, ALU_GE, ALU_EI, TEST_EG, TEST_EI, INC_Z, DEC_Z, INCDEC_E, NOT, NEG, MULDIV, IMUL_GE, IMUL_GEI,
+                 SHIFT, SHXD, BT, BT_I, BSF, BSR, CMPXCHG, XADD -> arith(i);
+            case MOV_EG, MOV_GE, MOV_EI, MOV_ZI, MOV_AO, MOV_OA, MOV_ES, MOV_SE, MOVZX, MOVSX, LEA, XCHG_EG, XCHG_AZ,
+                 CBW, CWD, XLAT, BSWAP, CMOVCC, SETCC, LXS, SAHF, LAHF, NOP -> data(i);
+            case PUSH_Z, POP_Z, PUSH_I, PUSH_E, POP_E, PUSH_S, POP_S, PUSHF, POPF, PUSHA, POPA, ENTER, LEAVE -> stack(i);
+            case JMP_REL, JCC, JMP_E, JMP_FAR, JMP_FAR_M, CALL_REL, CALL_E, CALL_FAR, CALL_FAR_M, RET, RETF, LOOP, JCXZ,
+                 INT, INT3, INTO, IRET -> control(i);
+            case STRING -> string(i);
+            case INS -> stringIo(i, true);
+            case OUTS -> stringIo(i, false);
+            case IN_I -> portIo(i, i.imm & 0xff, true, true);
+            case IN_D -> portIo(i, gpr[EDX] & 0xffff, true, false);
+            case OUT_I -> portIo(i, i.imm & 0xff, false, true);
+            case OUT_D -> portIo(i, gpr[EDX] & 0xffff, false, false);
+            default -> system(i);
+        }
+    }
+
+    private void arith(Insn i) {
+        int size = i.size;
+        switch (i.op) {
+            case ALU_EG -> {
+                if (i.mod == 3) {
+                    int r = alu(i.sub, getReg(i.rm, size), getReg(i.reg, size), size);
+                    if (i.sub != 7) setReg(i.rm, size, r);
+                } else {
+                    int a = ea(i);
+                    int r = alu(i.sub, read(i.seg, a, size), getReg(i.reg, size), size);
+                    if (i.sub != 7) write(i.seg, a, size, r);
+                }
+            }
+            case ALU_GE -> {
+                int r = alu(i.sub, getReg(i.reg, size), readE(i, size), size);
+                if (i.sub != 7) setReg(i.reg, size, r);
+            }
+            case ALU_EI -> {
+                if (i.mod == 3 || !i.mem) {
+                    int r = alu(i.sub, getReg(i.rm, size), i.imm, size);
+                    if (i.sub != 7) setReg(i.rm, size, r);
+                } else {
+                    int a = ea(i);
+                    int r = alu(i.sub, read(i.seg, a, size), i.imm, size);
+                    if (i.sub != 7) write(i.seg, a, size, r);
+                }
+            }
+            case TEST_EG -> alu(4, readE(i, size), getReg(i.reg, size), size);
+            case TEST_EI -> alu(4, i.mem ? readE(i, size) : getReg(i.rm, size), i.imm, size);
+            case INC_Z -> setReg(i.rm, size, inc(getReg(i.rm, size), size));
+            case DEC_Z -> setReg(i.rm, size, dec(getReg(i.rm, size), size));
+            case INCDEC_E, NOT, NEG -> unary(i, size);
+            case MULDIV -> mulDiv(i.sub, readE(i, size), size);
+            case IMUL_GE -> setReg(i.reg, size, imul(getReg(i.reg, size), readE(i, size), size));
+            case IMUL_GEI -> setReg(i.reg, size, imul(readE(i, size), i.imm, size));
+            case SHIFT -> {
+                Operand countOp = i.row.operands[1];
+                int count = countOp == Operand.ONE ? 1 : countOp == Operand.CL ? gpr[ECX] & 0xff : i.imm;
+                if (i.mod == 3) {
+                    setReg(i.rm, size, shift(i.sub, getReg(i.rm, size), count, size));
+                } else {
+                    int a = ea(i);
+                    int v = read(i.seg, a, size);
+                    write(i.seg, a, size, shift(i.sub, v, count, size));
+                }
+            }
+            case SHXD -> {
+                int count = i.row.operands[2] == Operand.CL ? gpr[ECX] : i.imm;
+                int a = i.mod == 3 ? 0 : ea(i);
+                int v = i.mod == 3 ? getReg(i.rm, size) : read(i.seg, a, size);
+                int r = shiftDouble(i.sub == 0, v, getReg(i.reg, size), count, size);
+                if (i.mod == 3) setReg(i.rm, size, r);
+                else write(i.seg, a, size, r);
+            }
+            case BT, BT_I -> bitTest(i, size);
+            case BSF, BSR -> {
+                int v = readE(i, size) & mask(size);
+                if (v == 0) {
+                    setArith(ZF, ZF);
+                } else {
+                    setReg(i.reg, size, i.op == BSF ? Integer.numberOfTrailingZeros(v) : 31 - Integer.numberOfLeadingZeros(v));
+                    setArith(ZF, 0);
+                }
+            }
+            case CMPXCHG -> {
+                int a = i.mod == 3 ? 0 : ea(i);
+                int v = i.mod == 3 ? getReg(i.rm, size) : read(i.seg, a, size);
+                alu(7, gpr[EAX], v, size);
+                boolean equal = (((gpr[EAX] ^ v) & mask(size)) == 0);
+                // The destination is written in either case (SDM Vol. 2, CMPXCHG): the old value when unequal.
+                int w = equal ? getReg(i.reg, size) : v;
+                if (i.mod == 3) setReg(i.rm, size, w);
+                else write(i.seg, a, size, w);
+                if (!equal) setReg(EAX, size, v);
+            }
+            default -> { // XADD
+                int a = i.mod == 3 ? 0 : ea(i);
+                int v = i.mod == 3 ? getReg(i.rm, size) : read(i.seg, a, size);
+                int r = alu(0, v, getReg(i.reg, size), size);
+                if (i.mod == 3) {
+                    setReg(i.reg, size, v);
+                    setReg(i.rm, size, r);
+                } else {
+                    write(i.seg, a, size, r);
+                    setReg(i.reg, size, v);
+                }
+            }
+        }
+    }
+
+    private void unary(Insn i, int size) {
+        int a = i.mod == 3 ? 0 : ea(i);
+        int v = i.mod == 3 ? getReg(i.rm, size) : read(i.seg, a, size);
+        int r = switch (i.op) {
+            case INCDEC_E -> i.sub == 0 ? inc(v, size) : dec(v, size);
+            case NOT -> ~v;
+            default -> alu(5, 0, v, size);
+        };
+        if (i.mod == 3) setReg(i.rm, size, r);
+        else write(i.seg, a, size, r);
+    }
+
+    /** BT/BTS/BTR/BTC: a register bit offset reaches beyond the operand in memory (SDM Vol. 2, BT). */
+    private void bitTest(Insn i, int size) {
+        int bits = size * 8;
+        int offset = i.op == BT_I ? i.imm & (bits - 1) : getReg(i.reg, size);
+        int v, a = 0;
+        if (i.mod == 3) {
+            offset &= bits - 1;
+            v = getReg(i.rm, size);
+        } else {
+            a = ea(i);
+            if (i.op == BT) {
+                int sOff = signExtend(offset, size);
+                a += (sOff >> (size == 2 ? 4 : 5)) * size;
+                if (i.asize == 2) a &= 0xffff;
+                offset = sOff & (bits - 1);
+            }
+            v = read(i.seg, a, size);
+        }
+        boolean bit = ((v >>> offset) & 1) != 0;
+        setArith(CF, bit ? CF : 0);
+        if (i.sub == 0) return;
+        int r = switch (i.sub) {
+            case 1 -> v | (1 << offset);
+            case 2 -> v & ~(1 << offset);
+            default -> v ^ (1 << offset);
+        };
+        if (i.mod == 3) setReg(i.rm, size, r);
+        else write(i.seg, a, size, r);
+    }
+
+    private void data(Insn i) {
+        int size = i.size;
+        switch (i.op) {
+            case MOV_EG -> writeE(i, size, getReg(i.reg, size));
+            case MOV_GE -> setReg(i.reg, size, readE(i, size));
+            case MOV_EI -> writeE(i, size, i.imm);
+            case MOV_ZI -> setReg(i.rm, size, i.imm);
+            case MOV_AO -> setReg(EAX, size, read(i.seg, ea(i), size));
+            case MOV_OA -> write(i.seg, ea(i), size, gpr[EAX]);
+            case MOV_ES -> {
+                if (i.reg > 5) throw ud();
+                // To memory always 16 bits; to a register the selector zero-extended to the operand size.
+                if (i.mod == 3) setReg(i.rm, i.osize, segSel[i.reg]);
+                else write16(i.seg, ea(i), segSel[i.reg]);
+            }
+            case MOV_SE -> {
+                if (i.reg > 5 || i.reg == CS) throw ud();
+                loadSegment(i.reg, readE(i, 2));
+                if (i.reg == SS) interruptShadowUntil = retired + 1;
+            }
+            case MOVZX -> setReg(i.reg, i.osize, readE(i, i.sub) & mask(i.sub));
+            case MOVSX -> setReg(i.reg, i.osize, signExtend(readE(i, i.sub), i.sub));
+            case LEA -> setReg(i.reg, i.osize, ea(i));
+            case XCHG_EG -> {
+                if (i.mod == 3) {
+                    int t = getReg(i.rm, size);
+                    setReg(i.rm, size, getReg(i.reg, size));
+                    setReg(i.reg, size, t);
+                } else {
+                    int a = ea(i);
+                    int t = read(i.seg, a, size);
+                    write(i.seg, a, size, getReg(i.reg, size));
+                    setReg(i.reg, size, t);
+                }
+            }
+            case XCHG_AZ -> {
+                int t = getReg(i.rm, size);
+                setReg(i.rm, size, getReg(EAX, size));
+                setReg(EAX, size, t);
+            }
+            case CBW -> setReg(EAX, i.osize, i.osize == 2 ? (byte) gpr[EAX] : (short) gpr[EAX]);
+            case CWD -> setReg(EDX, i.osize, i.osize == 2 ? ((short) gpr[EAX]) >> 15 : gpr[EAX] >> 31);
+            case XLAT -> {
+                int a = gpr[EBX] + (gpr[EAX] & 0xff);
+                setReg(EAX, 1, read8(i.seg, i.asize == 2 ? a & 0xffff : a));
+            }
+            case BSWAP -> gpr[i.rm] = Integer.reverseBytes(gpr[i.rm]);
+            case CMOVCC -> {
+                int v = readE(i, size); // the source is read (and may fault) whatever the condition
+                if (cond(i.sub)) setReg(i.reg, size, v);
+            }
+            case SETCC -> writeE(i, 1, cond(i.sub) ? 1 : 0);
+            case LXS -> {
+                int a = ea(i);
+                int off = read(i.seg, a, i.osize);
+                int sel = read16(i.seg, a + i.osize);
+                loadSegment(i.sub, sel);
+                setReg(i.reg, i.osize, off);
+            }
+            case SAHF -> setArith(SF | ZF | AF | PF | CF, (gpr[EAX] >>> 8) & 0xd5);
+            case LAHF -> setReg(4, 1, getEflags() & 0xd7);
+            default -> { } // NOP
+        }
+    }
+
+    private void stack(Insn i) {
+        int os = i.osize;
+        switch (i.op) {
+            case PUSH_Z -> push(getReg(i.rm, os), os);
+            case POP_Z -> {
+                int v = pop(os);
+                setReg(i.rm, os, v);
+            }
+            case PUSH_I -> push(i.imm, os);
+            case PUSH_E -> push(readE(i, os), os);
+            case POP_E -> {
+                int old = gpr[ESP];
+                int v = pop(os);
+                try {
+                    writeE(i, os, v);
+                } catch (CpuFault f) {
+                    gpr[ESP] = old;
+                    throw f;
+                }
+            }
+            case PUSH_S -> push(segSel[i.sub], os);
+            case POP_S -> {
+                int sp = stackPointer();
+                int sel = read(SS, sp, os);
+                loadSegment(i.sub, sel);
+                setSp(sp + os);
+                if (i.sub == SS) interruptShadowUntil = retired + 1;
+            }
+            case PUSHF -> push(getEflags() & ~(RF | VM), os);
+            case POPF -> popf(os);
+            case PUSHA -> {
+                int sp = gpr[ESP];
+                int s = stackPointer();
+                for (int r = 0; r < 8; r++) s = pushFrame(s, os, r == ESP ? sp : gpr[r]);
+                setSp(s);
+            }
+            case POPA -> {
+                int s = stackPointer();
+                int[] v = popaScratch;
+                for (int r = 7; r >= 0; r--) {
+                    v[r] = read(SS, s, os);
+                    s += os;
+                }
+                for (int r = 0; r < 8; r++) if (r != ESP) setReg(r, os, v[r]);
+                setSp(s);
+            }
+            case ENTER -> enter(i.imm & 0xffff, i.imm2 & 0x1f, os);
+            default -> { // LEAVE
+                int bp = stack32 ? gpr[EBP] : gpr[EBP] & 0xffff;
+                int v = read(SS, bp, os);
+                setSp(bp + os);
+                setReg(EBP, os, v);
+            }
+        }
+    }
+
+    private final int[] popaScratch = new int[8];
+
+    private void enter(int alloc, int level, int os) {
+        int s = stackPointer();
+        int bp = gpr[EBP];
+        s = pushFrame(s, os, bp);
+        int frame = s;
+        for (int l = 1; l < level; l++) {
+            bp = stack32 ? bp - os : (bp - os) & 0xffff;
+            s = pushFrame(s, os, read(SS, stack32 ? bp : bp & 0xffff, os));
+        }
+        if (level > 0) s = pushFrame(s, os, frame);
+        s -= alloc;
+        if (!stack32) s &= 0xffff;
+        read8(SS, s); // the new stack top must be valid (SDM Vol. 2, ENTER)
+        setReg(EBP, os, frame);
+        setSp(s);
+    }
+
+    private void control(Insn i) {
+        int os = i.osize;
+        switch (i.op) {
+            case JMP_REL -> jumpNear(eip + i.imm, os);
+            case JCC -> {
+                if (cond(i.sub)) jumpNear(eip + i.imm, os);
+            }
+            case JMP_E -> jumpNear(readE(i, os), os);
+            case JMP_FAR -> jumpFar(i.imm2, i.imm, os);
+            case JMP_FAR_M -> {
+                int a = ea(i);
+                int off = read(i.seg, a, os);
+                jumpFar(read16(i.seg, a + os), off, os);
+            }
+            case CALL_REL -> callNear(eip + i.imm, os);
+            case CALL_E -> callNear(readE(i, os), os);
+            case CALL_FAR -> callFar(i.imm2, i.imm, os);
+            case CALL_FAR_M -> {
+                int a = ea(i);
+                int off = read(i.seg, a, os);
+                callFar(read16(i.seg, a + os), off, os);
+            }
+            case RET -> retNear(os, i.imm & 0xffff);
+            case RETF -> retFar(os, i.imm & 0xffff);
+            case LOOP -> {
+                int am = i.asize == 4 ? -1 : 0xffff;
+                int c = (gpr[ECX] - 1) & am;
+                gpr[ECX] = (gpr[ECX] & ~am) | c;
+                boolean go = c != 0 && (i.sub == 2 || zf() == (i.sub == 1));
+                if (go) jumpNear(eip + i.imm, os);
+            }
+            case JCXZ -> {
+                if ((gpr[ECX] & (i.asize == 4 ? -1 : 0xffff)) == 0) jumpNear(eip + i.imm, os);
+            }
+            case INT -> softwareInterrupt(i.imm & 0xff, i, false);
+            case INT3 -> softwareInterrupt(3, i, true);
+            case INTO -> {
+                if (of()) softwareInterrupt(4, i, true);
+            }
+            default -> iret(os);
+        }
+    }
+
+    private void requirePrivilege() {
+        if (protectedMode() && cpl != 0) throw gp(0);
+    }
+
+    private void system(Insn i) {
+        if (i.row.has(Row.PRIV)) requirePrivilege();
+        switch (i.op) {
+            case FLAGOP -> flagOp(i.sub);
+            case HLT -> {
+                if (controls.hltExiting) {
+                    exit.reset(ExitReason.HLT);
+                    exit.rip = insStart & 0xffffffffL;
+                    exit.instructionLength = i.len;
+                    exitPending = true;
+                } else {
+                    halted = true;
+                }
+            }
+            case CPUID -> {
+                exit.reset(ExitReason.CPUID);
+                exit.rip = insStart & 0xffffffffL;
+                exit.instructionLength = i.len;
+                eip = insStart;
+                retired--; // VMX: the exiting instruction has not retired; the handler completes it
+                exitPending = true;
+            }
+            case LGDT, LIDT -> {
+                int a = ea(i);
+                int limit = read16(i.seg, a);
+                int base = read32(i.seg, a + 2);
+                if (i.osize == 2) base &= 0xffffff; // SDM Vol. 2, LGDT: 16-bit operand size loads 24 base bits
+                if (i.op == LGDT) {
+                    gdtLimit = limit;
+                    gdtBase = base;
+                } else {
+                    idtLimit = limit;
+                    idtBase = base;
+                }
+            }
+            case SGDT, SIDT -> {
+                int a = ea(i);
+                probeWrite(i.seg, a, 6);
+                write16(i.seg, a, i.op == SGDT ? gdtLimit : idtLimit);
+                write32(i.seg, a + 2, i.op == SGDT ? gdtBase : idtBase);
+            }
+            case MOV_RC -> gpr[i.rm] = readControl(i.reg);
+            case MOV_CR -> writeControl(i.reg, gpr[i.rm]);
+            case CLTS -> cr0 &= ~CR0_TS;
+            case SMSW -> {
+                if (i.mod == 3) setReg(i.rm, i.osize, cr0);
+                else write16(i.seg, ea(i), cr0);
+            }
+            case LMSW -> {
+                // LMSW changes PE, MP, EM, TS and cannot clear PE (SDM Vol. 2, LMSW).
+                int v = readE(i, 2) & 0xf;
+                writeControl(0, (cr0 & ~0xe) | v | (cr0 & CR0_PE));
+            }
+            case INVLPG -> flushTlb();
+            case WBINVD -> { }
+            case RDTSC -> {
+                // Virtual time: the TSC counts retired instructions, so runs are reproducible.
+                if ((cr4 & 4) != 0 && protectedMode() && cpl != 0) throw gp(0);
+                gpr[EAX] = (int) retired;
+                gpr[EDX] = (int) (retired >>> 32);
+            }
+            default -> throw ud();
+        }
+    }
+
+    private void flagOp(int op) {
+        switch (op) {
+            case 0 -> setArith(CF, 0);
+            case 1 -> setArith(CF, CF);
+            case 2 -> setArith(CF, cf() ? 0 : CF);
+            case 3 -> flagsRest &= ~DF;
+            case 4 -> flagsRest |= DF;
+            case 5, 6 -> {
+                // CLI/STI: protected mode needs CPL <= IOPL (SDM Vol. 2, CLI; VME/PVI are not modelled).
+                if (protectedMode() && cpl > ((flagsRest >>> 12) & 3)) throw gp(0);
+                if (op == 5) {
+                    flagsRest &= ~IF;
+                } else {
+                    if ((flagsRest & IF) == 0) interruptShadowUntil = retired + 1;
+                    flagsRest |= IF;
+                }
+            }
+            default -> throw ud();
+        }
+    }
+
+    private int readControl(int n) {
+        return switch (n) {
+            case 0 -> cr0;
+            case 2 -> cr2;
+            case 3 -> cr3;
+            case 4 -> cr4;
+            default -> throw ud();
+        };
+    }
+
+    /** MOV to CRn with the checks of SDM Vol. 2, MOV (Control Registers): reserved bits and PG without PE are #GP(0). */
+    final void writeControl(int n, int v) {
+        switch (n) {
+            case 0 -> {
+                if ((v & CR0_PG) != 0 && (v & CR0_PE) == 0) throw gp(0);
+                if ((v & (1 << 29)) != 0 && (v & (1 << 30)) == 0) throw gp(0); // NW without CD
+                int old = cr0;
+                cr0 = v | CR0_ET;
+                if (((old ^ cr0) & (CR0_PE | CR0_PG | CR0_WP)) != 0) {
+                    flushTlb();
+                    if (((old ^ cr0) & CR0_PE) != 0) {
+                        if ((cr0 & CR0_PE) == 0) cpl = 0;
+                        refreshSegments();
+                    }
+                }
+            }
+            case 2 -> cr2 = v;
+            case 3 -> {
+                cr3 = v;
+                flushTlb();
+            }
+            case 4 -> {
+                // Bits 0-10 are known; PAE (bit 5) is refused until PAE paging is implemented.
+                if ((v & ~0x7df) != 0) throw gp(0);
+                cr4 = v;
+                flushTlb();
+            }
+            default -> throw ud();
+        }
+    }
+}
