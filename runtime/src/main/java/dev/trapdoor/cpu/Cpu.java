@@ -93,6 +93,8 @@ final class Cpu extends Exec {
             }
             Insn[] insns = b.insns;
             int n = b.count;
+            // An interrupt waiting out an STI/MOV SS shadow is taken right after the shadowed instruction.
+            if (irqPending && interruptShadowUntil >= retired) n = (int) Math.min(n, interruptShadowUntil - retired + 1);
             int ipMask = b.code32 ? -1 : 0xffff;
             for (int k = 0; k < n; k++) {
                 Insn i = insns[k];

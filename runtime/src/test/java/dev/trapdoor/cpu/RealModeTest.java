@@ -59,4 +59,29 @@ class RealModeTest {
             assertEquals(0x1234, g.reg(X86Registers.EAX) & 0xffff);
         }
     }
+
+    /**
+     * 16-bit code at 0x7c00: set IVT[0x40]; cx=5; bx=0; five near calls to "inc bx; ret" under LOOP;
+     * int 0x40 (handler: add bx,100; iret); push imm/pop; pushf/pop; es=0x7e0; mov word es:[di],0xbeef
+     * with di=0x100; lea bp,[bx+di+3]; hlt.
+     */
+    @Test
+    void sixteenBitCallsLoopsInterruptsAndSegments() {
+        byte[] code = Guest.hex("31c08ed8c7060001357cc70602010000b9050031dbe81b00e2fbcd406834125a9c5ebf0001b8e0078ec0"
+                + "26c705efbe8d6903f443c383c364cf");
+        try (Guest g = Guest.realMode(0x7c00, code)) {
+            ExitInfo e = g.run();
+            assertEquals(ExitReason.HLT, e.reason, e.message);
+            assertEquals(0x7c32, e.rip);
+            X86Registers r = g.regs();
+            assertEquals(105, r.gpr[X86Registers.EBX] & 0xffff);
+            assertEquals(0, r.gpr[X86Registers.ECX] & 0xffff);
+            assertEquals(0x1234, r.gpr[X86Registers.EDX] & 0xffff);
+            assertEquals(2, r.gpr[X86Registers.ESI] & 0x2, "FLAGS bit 1 reads as one");
+            assertEquals(0x7000, r.gpr[X86Registers.ESP] & 0xffff, "stack balanced");
+            assertEquals(0xbeef, g.memory.read16(0x7e00 + 0x100));
+            assertEquals(0x7e00, r.seg[X86Registers.ES].base);
+            assertEquals(105 + 0x100 + 3, r.gpr[X86Registers.EBP] & 0xffff);
+        }
+    }
 }
