@@ -113,7 +113,7 @@ final class Cpu extends Exec {
     private Block findBlock() {
         if ((eip & 0xffffffffL) > segLimit[CS]) throw gp(0);
         int lin = segBase[CS] + eip;
-        long phys = translate(lin, ACC_FETCH);
+        long phys = translateFetch(lin);
         int slot = (int) (phys ^ (phys >>> 10)) & (RECENT - 1);
         Block b = recent[slot];
         if (b != null && b.phys == phys && b.code32 == code32 && b.valid) return b;

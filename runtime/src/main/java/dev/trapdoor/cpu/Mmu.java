@@ -28,6 +28,7 @@ abstract class Mmu extends LazyFlags {
     private final int[] writeTag = new int[TLB_SIZE];
     private final MemorySegment[] tlbHost = new MemorySegment[TLB_SIZE];
     private final long[] tlbOffset = new long[TLB_SIZE];
+    private final long[] tlbPhys = new long[TLB_SIZE];
 
     int faultVector, faultError;
     /** Linear address of the last #PF (goes to CR2 on delivery, to the exit qualification on an exit). */
@@ -168,6 +169,7 @@ abstract class Mmu extends LazyFlags {
             readTag[i] = page;
             tlbHost[i] = host;
             tlbOffset[i] = (phys & ~0xfffL) - r.base();
+            tlbPhys[i] = phys & ~0xfffL;
         }
         return memory.read(phys, size);
     }
@@ -188,8 +190,18 @@ abstract class Mmu extends LazyFlags {
             writeTag[i] = page;
             tlbHost[i] = ram.host();
             tlbOffset[i] = (phys & ~0xfffL) - r.base();
+            tlbPhys[i] = phys & ~0xfffL;
         }
         memory.write(phys, size, v & 0xffffffffL);
+    }
+
+    /** Physical address of an instruction fetch: a TLB hit when the page was read before (32-bit paging grants execute with read). */
+    final long translateFetch(int lin) {
+        int page = lin >>> 12, i = page & (TLB_SIZE - 1);
+        if (readTag[i] == page) return tlbPhys[i] | (lin & 0xfff);
+        long phys = translate(lin, ACC_FETCH);
+        readSlow(lin & ~0xfff, 1); // fills the TLB entry for RAM and ROM pages
+        return phys;
     }
 
     // ---- paging

@@ -71,7 +71,7 @@ class RealModeTest {
                 + "26c705efbe8d6903f443c383c364cf");
         try (Guest g = Guest.realMode(0x7c00, code)) {
             ExitInfo e = g.run();
-            assertEquals(ExitReason.HLT, e.reason, e.message);
+            assertEquals(ExitReason.HLT, e.reason, e.message + " at " + Long.toHexString(e.rip) + " " + g.regs().seg[1]);
             assertEquals(0x7c32, e.rip);
             X86Registers r = g.regs();
             assertEquals(105, r.gpr[X86Registers.EBX] & 0xffff);
