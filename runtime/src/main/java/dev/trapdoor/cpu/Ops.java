@@ -30,6 +30,5 @@ final class Ops {
     static final int HLT = 90, NOP = 91, INT = 92, INT3 = 93, INTO = 94, IRET = 95, CPUID = 96;
     static final int LGDT = 97, LIDT = 98, SGDT = 99, SIDT = 100, MOV_RC = 101, MOV_CR = 102;
     static final int CLTS = 103, INVLPG = 104, WBINVD = 105, SMSW = 106, LMSW = 107, RDTSC = 108;
-    static final int SALC_UNUSED = 109;
     static final int COUNT = 110;
 }
