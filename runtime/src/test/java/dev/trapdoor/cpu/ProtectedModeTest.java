@@ -150,4 +150,52 @@ class ProtectedModeTest {
         r.gdtLimit = 0x17;
         g.vcpu.setRegisters(r);
     }
+
+    /**
+     * Ring 3 code at 0x1000: int 0x80; mov ebx,eax; hlt. The DPL-3 interrupt gate enters ring 0 on
+     * the TSS stack (SS0:ESP0 = 0x10:0x9000); the handler (mov eax,0x42; mov esi,esp; iret)
+     * returns to ring 3, where HLT is privileged: #GP(0).
+     */
+    @Test
+    void interruptFromRing3SwitchesToTheTssStackAndIretReturns() {
+        try (Guest g = Guest.flat32(0x1000, Guest.hex("cd80 89c3 f4"))) {
+            g.memory.write(0x500, Guest.hex("0000000000000000 ffff0000009acf00 ffff00000092cf00 ffff000000facf00 ffff000000f2cf00"));
+            g.memory.write(0x3000, Guest.hex("b842000000 89e6 cf"));
+            g.memory.write32(0x4000 + 4, 0x9000);
+            g.memory.write32(0x4000 + 8, 0x10);
+            gate(g, 0x2000, 0x80, 0x3000, 0xee);
+            X86Registers r = g.regs();
+            r.gdtBase = 0x500;
+            r.gdtLimit = 0x27;
+            r.idtBase = 0x2000;
+            r.idtLimit = 0x7ff;
+            for (int s = 0; s < 6; s++) {
+                r.seg[s].flat32(0x23, false);
+                r.seg[s].access |= 0x60;
+            }
+            r.seg[X86Registers.CS].flat32(0x1b, true);
+            r.seg[X86Registers.CS].access |= 0x60;
+            r.tr.selector = 0x28;
+            r.tr.base = 0x4000;
+            r.tr.limit = 0x67;
+            r.tr.access = 0x8b;
+            r.gpr[X86Registers.ESP] = 0x8000;
+            g.vcpu.setRegisters(r);
+            g.vcpu.controls.exceptionBitmap = 1 << 13;
+            ExitInfo e = g.run();
+            assertEquals(ExitReason.EXCEPTION_NMI, e.reason, e.message);
+            assertEquals(13, e.vector);
+            assertEquals(0, e.errorCode);
+            assertEquals(0x1004, e.rip, "HLT at CPL 3");
+            r = g.regs();
+            assertEquals(0x42, r.gpr[X86Registers.EBX]);
+            assertEquals(0x9000 - 20, r.gpr[X86Registers.ESI], "ring-0 stack held SS, ESP, EFLAGS, CS, EIP");
+            assertEquals(0x23, g.memory.read32(0x9000 - 4), "old SS pushed");
+            assertEquals(0x8000, g.memory.read32(0x9000 - 8), "old ESP pushed");
+            assertEquals(0x1b, g.memory.read32(0x9000 - 16), "old CS pushed");
+            assertEquals(0x1b, r.seg[X86Registers.CS].selector);
+            assertEquals(0x23, r.seg[X86Registers.SS].selector);
+            assertEquals(0x8000, r.gpr[X86Registers.ESP]);
+        }
+    }
 }
