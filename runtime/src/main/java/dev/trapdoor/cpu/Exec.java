@@ -47,7 +47,7 @@ abstract class Exec extends ControlFlow {
             case PUSH_Z -> push(getReg(i.rm, i.osize), i.osize);
             case LEA -> setReg(i.reg, i.osize, ea(i));
             case TEST_EG, TEST_EI, INCDEC_E, NOT, NEG, MULDIV, IMUL_GE, IMUL_GEI,
-                 SHIFT, SHXD, BT, BT_I, BSF, BSR, CMPXCHG, XADD -> arith(i);
+                 SHIFT, SHXD, BT, BT_I, BSF, BSR, CMPXCHG, XADD, BCD -> arith(i);
             case MOV_EI, MOV_AO, MOV_OA, MOV_ES, MOV_SE, MOVZX, MOVSX, XCHG_EG, XCHG_AZ,
                  CBW, CWD, XLAT, BSWAP, CMOVCC, SETCC, LXS, SAHF, LAHF, NOP -> data(i);
             case POP_Z, PUSH_I, PUSH_E, POP_E, PUSH_S, POP_S, PUSHF, POPF, PUSHA, POPA, ENTER, LEAVE -> stack(i);
@@ -93,6 +93,7 @@ abstract class Exec extends ControlFlow {
                 else write(i.seg, a, size, r);
             }
             case BT, BT_I -> bitTest(i, size);
+            case BCD -> bcd(i.sub, i.imm & 0xff);
             case BSF, BSR -> {
                 int v = readE(i, size) & mask(size);
                 if (v == 0) {
@@ -155,6 +156,55 @@ abstract class Exec extends ControlFlow {
             int a = ea(i);
             int r = alu(i.sub, read(i.seg, a, size), i.imm, size);
             if (i.sub != 7) write(i.seg, a, size, r);
+        }
+    }
+
+    /** DAA, DAS, AAA, AAS, AAM, AAD as the SDM's Operation sections give them (OF is undefined: cleared). */
+    private void bcd(int op, int imm) {
+        int al = gpr[EAX] & 0xff;
+        boolean cf = cf(), af = af();
+        switch (op) {
+            case 0, 1 -> {
+                boolean newCf = false, newAf = false;
+                int v = al;
+                if ((al & 0xf) > 9 || af) {
+                    newCf = cf || (op == 0 ? v + 6 > 0xff : v < 6);
+                    v = op == 0 ? v + 6 : v - 6;
+                    newAf = true;
+                }
+                if (al > 0x99 || cf) {
+                    v = op == 0 ? v + 0x60 : v - 0x60;
+                    newCf = true;
+                }
+                setReg(EAX, 1, v);
+                setResultFlags(v & 0xff, 1, newCf, false);
+                if (newAf) lfAux |= AF;
+            }
+            case 2, 3 -> {
+                boolean adjust = (al & 0xf) > 9 || af;
+                if (adjust) {
+                    if (op == 2) {
+                        setReg(EAX, 2, gpr[EAX] + 0x106);
+                    } else {
+                        setReg(EAX, 2, gpr[EAX] - 6);
+                        setReg(4, 1, (gpr[EAX] >>> 8) - 1);
+                    }
+                }
+                setReg(EAX, 1, gpr[EAX] & 0xf);
+                setResultFlags(gpr[EAX] & 0xff, 1, adjust, false);
+                if (adjust) lfAux |= AF;
+            }
+            case 4 -> {
+                if (imm == 0) throw fault(0, -1);
+                int r = al % imm;
+                setReg(EAX, 2, ((al / imm) << 8) | r);
+                setResultFlags(r, 1, false, false);
+            }
+            default -> {
+                int r = (al + ((gpr[EAX] >>> 8) & 0xff) * imm) & 0xff;
+                setReg(EAX, 2, r);
+                setResultFlags(r, 1, false, false);
+            }
         }
     }
 
@@ -438,6 +488,47 @@ abstract class Exec extends ControlFlow {
                 if ((cr4 & 4) != 0 && protectedMode() && cpl != 0) throw gp(0);
                 gpr[EAX] = (int) retired;
                 gpr[EDX] = (int) (retired >>> 32);
+            }
+            case SLDT, STR -> {
+                if (!protectedMode()) throw ud();
+                int sel = i.op == SLDT ? ldtrSel : trSel;
+                if (i.mod == 3) setReg(i.rm, i.osize, sel);
+                else write16(i.seg, ea(i), sel);
+            }
+            case LLDT, LTR -> {
+                if (!protectedMode()) throw ud();
+                int sel = readE(i, 2);
+                if (i.op == LLDT) loadLdt(sel);
+                else loadTaskRegister(sel);
+            }
+            case CMPXCHG8B -> {
+                int a = ea(i);
+                probeWrite(i.seg, a, 8);
+                int lo = read32(i.seg, a), hi = read32(i.seg, a + 4);
+                boolean equal = lo == gpr[EAX] && hi == gpr[EDX];
+                if (equal) {
+                    write32(i.seg, a, gpr[EBX]);
+                    write32(i.seg, a + 4, gpr[ECX]);
+                } else {
+                    write32(i.seg, a, lo);
+                    write32(i.seg, a + 4, hi);
+                    gpr[EAX] = lo;
+                    gpr[EDX] = hi;
+                }
+                setArith(ZF, equal ? ZF : 0);
+            }
+            case RDMSR, WRMSR -> {
+                // Every MSR access exits (no MSR bitmap yet); the handler emulates it and advances EIP, as for CPUID.
+                exit.reset(i.op == RDMSR ? ExitReason.RDMSR : ExitReason.WRMSR);
+                exit.rip = insStart & 0xffffffffL;
+                exit.instructionLength = i.len;
+                eip = insStart;
+                retired--;
+                exitPending = true;
+            }
+            case FWAIT -> {
+                // No x87 yet: WAIT only checks for a pending #NM (CR0.MP and TS, SDM Vol. 3A, Table 2-2).
+                if ((cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) throw fault(7, -1);
             }
             case UD -> throw ud();
             // A row names a handler this switch does not know: an interpreter bug, reported as INTERNAL_ERROR.

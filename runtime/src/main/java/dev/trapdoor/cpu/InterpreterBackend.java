@@ -16,7 +16,8 @@ import java.util.Set;
 public final class InterpreterBackend implements Backend {
     private static final Set<ExitReason> REASONS = Collections.unmodifiableSet(EnumSet.of(
             ExitReason.EXCEPTION_NMI, ExitReason.TRIPLE_FAULT, ExitReason.CPUID, ExitReason.HLT,
-            ExitReason.IO_INSTRUCTION, ExitReason.INTERNAL_ERROR, ExitReason.STOP_REQUEST));
+            ExitReason.IO_INSTRUCTION, ExitReason.RDMSR, ExitReason.WRMSR, ExitReason.INTERNAL_ERROR,
+            ExitReason.STOP_REQUEST));
 
     private PhysicalMemory memory;
     private BlockCache cache;

@@ -82,10 +82,10 @@ public final class OpcodeTable {
             one(s * 8 + 6, "push", PUSH_S, s, segs[s], STACK);
             if (s != 1) one(s * 8 + 7, "pop", POP_S, s, segs[s], STACK | (s == 2 ? END : 0));
         }
-        one(0x27, "daa", UD, 0, "", 0);
-        one(0x2f, "das", UD, 0, "", 0);
-        one(0x37, "aaa", UD, 0, "", 0);
-        one(0x3f, "aas", UD, 0, "", 0);
+        one(0x27, "daa", BCD, 0, "", 0);
+        one(0x2f, "das", BCD, 1, "", 0);
+        one(0x37, "aaa", BCD, 2, "", 0);
+        one(0x3f, "aas", BCD, 3, "", 0);
         for (int r = 0; r < 8; r++) {
             one(0x40 + r, "inc", INC_Z, 0, "Zv", 0);
             one(0x48 + r, "dec", DEC_Z, 0, "Zv", 0);
@@ -138,7 +138,7 @@ public final class OpcodeTable {
         one(0x98, "cbtw/cwtl", CBW, 0, "", 0);
         one(0x99, "cwtd/cltd", CWD, 0, "", 0);
         one(0x9a, "lcall", CALL_FAR, 0, "Ap", END | STACK);
-        one(0x9b, "fwait", UD, 0, "", 0);
+        one(0x9b, "fwait", FWAIT, 0, "", 0);
         one(0x9c, "pushf", PUSHF, 0, "", STACK);
         one(0x9d, "popf", POPF, 0, "", STACK | END);
         one(0x9e, "sahf", SAHF, 0, "", 0);
@@ -192,8 +192,8 @@ public final class OpcodeTable {
         one(0xcd, "int", INT, 0, "Ib", END);
         one(0xce, "into", INTO, 0, "", END);
         one(0xcf, "iret", IRET, 0, "", END | STACK);
-        one(0xd4, "aam", UD, 0, "Ib", 0);
-        one(0xd5, "aad", UD, 0, "Ib", 0);
+        one(0xd4, "aam", BCD, 4, "Ib", 0);
+        one(0xd5, "aad", BCD, 5, "Ib", 0);
         one(0xd7, "xlat", XLAT, 0, "", NO_SUFFIX);
         for (int e = 0xd8; e <= 0xdf; e++) {
             // x87 escapes: the ModRM byte is consumed so lengths are right; execution is #UD until the FPU lands.
@@ -251,7 +251,8 @@ public final class OpcodeTable {
     private static void twoByteMap() {
         Row[] g6 = invalid8();
         String[] g6n = {"sldt", "str", "lldt", "ltr", "verr", "verw"};
-        for (int r = 0; r < 6; r++) g6[r] = row(g6n[r], UD, r, "Ew", NO_SUFFIX);
+        int[] g6ops = {SLDT, STR, LLDT, LTR, UD, UD};
+        for (int r = 0; r < 6; r++) g6[r] = row(g6n[r], g6ops[r], r, r < 2 ? "Ev" : "Ew", NO_SUFFIX | (r == 2 || r == 3 ? PRIV | END : 0));
         TWO_BYTE[0x00] = group(g6);
         Row[] g7 = invalid8();
         g7[0] = row("sgdt", SGDT, 0, "Ms", SUFFIX | MEM_ONLY);
@@ -275,9 +276,9 @@ public final class OpcodeTable {
         two(0x21, "mov", UD, 0, "Rd,Dd", FORCE_REG | PRIV);
         two(0x22, "mov", MOV_CR, 0, "Cd,Rd", FORCE_REG | PRIV | END);
         two(0x23, "mov", UD, 0, "Dd,Rd", FORCE_REG | PRIV);
-        two(0x30, "wrmsr", UD, 0, "", PRIV);
+        two(0x30, "wrmsr", WRMSR, 0, "", PRIV | END);
         two(0x31, "rdtsc", RDTSC, 0, "", 0);
-        two(0x32, "rdmsr", UD, 0, "", PRIV);
+        two(0x32, "rdmsr", RDMSR, 0, "", PRIV | END);
         for (int c = 0; c < 16; c++) {
             two(0x40 + c, "cmov" + CC[c], CMOVCC, c, "Gv,Ev", 0);
             two(0x80 + c, "j" + CC[c], JCC, c, "Jz", END);
@@ -314,6 +315,9 @@ public final class OpcodeTable {
         two(0xbf, "movsw", MOVSX, 2, "Gv,Ew", SUFFIX);
         two(0xc0, "xadd", XADD, 0, "Eb,Gb", LOCKABLE);
         two(0xc1, "xadd", XADD, 0, "Ev,Gv", LOCKABLE);
+        Row[] g9 = invalid8();
+        g9[1] = row("cmpxchg8b", CMPXCHG8B, 0, "M", MEM_ONLY | LOCKABLE | NO_SUFFIX);
+        TWO_BYTE[0xc7] = group(g9);
         for (int r = 0; r < 8; r++) two(0xc8 + r, "bswap", BSWAP, 0, "Zv", 0);
     }
 }

@@ -30,5 +30,8 @@ final class Ops {
     static final int HLT = 90, NOP = 91, INT = 92, INT3 = 93, INTO = 94, IRET = 95, CPUID = 96;
     static final int LGDT = 97, LIDT = 98, SGDT = 99, SIDT = 100, MOV_RC = 101, MOV_CR = 102;
     static final int CLTS = 103, INVLPG = 104, WBINVD = 105, SMSW = 106, LMSW = 107, RDTSC = 108;
-    static final int COUNT = 110;
+    static final int BCD = 109;       // sub: 0 daa 1 das 2 aaa 3 aas 4 aam 5 aad
+    static final int SLDT = 110, STR = 111, LLDT = 112, LTR = 113;
+    static final int CMPXCHG8B = 114, RDMSR = 115, WRMSR = 116, FWAIT = 117;
+    static final int COUNT = 118;
 }

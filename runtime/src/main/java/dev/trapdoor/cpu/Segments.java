@@ -142,4 +142,47 @@ abstract class Segments extends Mmu {
     final void checkCodeLimit(int target) {
         if ((target & 0xffffffffL) > segLimit[CS]) throw gp(0);
     }
+
+    /** LLDT (SDM Vol. 2, LLDT): a null selector leaves LDTR unusable; otherwise an LDT descriptor from the GDT. */
+    final void loadLdt(int sel) {
+        sel &= 0xffff;
+        if ((sel & 0xfffc) == 0) {
+            ldtrSel = sel;
+            ldtrAccess = arch_UNUSABLE;
+            return;
+        }
+        if ((sel & 4) != 0) throw gp(sel & 0xfffc);
+        readDescriptor(sel);
+        int access = descAccess(descHi);
+        if ((access & 0x1f) != 0x02) throw gp(sel & 0xfffc);
+        if ((access & 0x80) == 0) throw fault(11, sel & 0xfffc);
+        ldtrSel = sel;
+        ldtrBase = descBase(descLo, descHi);
+        ldtrLimit = descLimit(descLo, descHi);
+        ldtrAccess = access;
+    }
+
+    /** LTR (SDM Vol. 2, LTR): an available TSS from the GDT, which becomes busy. */
+    final void loadTaskRegister(int sel) {
+        sel &= 0xffff;
+        if ((sel & 0xfffc) == 0) throw gp(0);
+        if ((sel & 4) != 0) throw gp(sel & 0xfffc);
+        readDescriptor(sel);
+        int access = descAccess(descHi);
+        int type = access & 0x1f;
+        if (type != 0x01 && type != 0x09) throw gp(sel & 0xfffc);
+        if ((access & 0x80) == 0) throw fault(11, sel & 0xfffc);
+        descHi |= 0x200; // busy
+        int saved = cpl;
+        cpl = 0;
+        try {
+            writeLin32(gdtBase + (sel & 0xfff8) + 4, descHi);
+        } finally {
+            cpl = saved;
+        }
+        trSel = sel;
+        trBase = descBase(descLo, descHi);
+        trLimit = descLimit(descLo, descHi);
+        trAccess = descAccess(descHi);
+    }
 }

@@ -267,6 +267,22 @@ class DisassemblerTest {
             "32 | ce | 66e571 | in $0x71,%ax",
             "32 | d1 | ef | out %eax,(%dx)",
             "32 | d2 | 0f0b | ud2",
+            "32 | 0 | 27 | daa",
+            "32 | 1 | 2f | das",
+            "32 | 2 | 37 | aaa",
+            "32 | 3 | 3f | aas",
+            "32 | 4 | d40a | aam $0xa",
+            "32 | 6 | d50a | aad $0xa",
+            "32 | 8 | d410 | aam $0x10",
+            "32 | a | 9b | fwait",
+            "32 | b | 0f00c0 | sldt %eax",
+            "32 | e | 0f0008 | str (%eax)",
+            "32 | 11 | 0f00d0 | lldt %ax",
+            "32 | 14 | 0f001b | ltr (%ebx)",
+            "32 | 17 | 0fc70e | cmpxchg8b (%esi)",
+            "32 | 1a | f00fc74e04 | lock cmpxchg8b 0x4(%esi)",
+            "32 | 1f | 0f32 | rdmsr",
+            "32 | 21 | 0f30 | wrmsr",
     })
     void matchesObjdump(int mode, String address, String bytes, String expected) {
         byte[] code = Guest.hex(bytes);
