@@ -17,6 +17,12 @@ final class Block {
     final int bytesInFirst, bytesInLast;
     volatile boolean valid = true;
 
+    // Successor links, valid for one vCPU and one translation epoch (see Cpu.runBlock).
+    Object chainOwner;
+    int chainEpoch;
+    int succEip0, succEip1;
+    Block succ0, succ1;
+
     Block(long phys, boolean code32, Insn[] insns, int count, long firstPage, long secondPage, int bytesInFirst, int bytesInLast) {
         this.phys = phys;
         this.code32 = code32;

@@ -61,6 +61,7 @@ final class Cpu extends Exec {
                 if (exitPending) return;
             }
         }
+        Block prev = null;
         while (true) {
             if (stopRequested) {
                 stopRequested = false;
@@ -77,15 +78,20 @@ final class Cpu extends Exec {
                 waitForInterrupt();
                 continue;
             }
-            runBlock();
+            prev = runBlock(prev);
             if (exitPending) return;
         }
     }
 
-    private void runBlock() {
+    /** Runs the block at CS:EIP; returns it for chaining, or null after a fault. */
+    private Block runBlock(Block prev) {
         try {
             insStart = eip;
-            Block b = findBlock();
+            Block b = chained(prev);
+            if (b == null) {
+                b = findBlock();
+                if (prev != null) link(prev, b);
+            }
             int epoch = cache.codePageEpoch();
             if (epoch != seenEpoch) {
                 seenEpoch = epoch;
@@ -104,9 +110,40 @@ final class Cpu extends Exec {
                 retired++;
                 if (!b.valid) break; // the block rewrote itself: decode again from the next instruction
             }
+            return b;
         } catch (CpuFault f) {
             eip = insStart;
             deliverException(faultVector, faultError);
+            return null;
+        }
+    }
+
+    /**
+     * The successor of prev at EIP if prev recorded it under the current translation epoch: the
+     * block for CS:EIP depends only on CS base and attributes and the paging state, all of which
+     * bump the epoch when they change.
+     */
+    private Block chained(Block prev) {
+        if (prev == null || prev.chainOwner != this || prev.chainEpoch != translationEpoch) return null;
+        Block b = null;
+        if (eip == prev.succEip0) b = prev.succ0;
+        else if (eip == prev.succEip1) b = prev.succ1;
+        return b != null && b.valid ? b : null;
+    }
+
+    private void link(Block prev, Block b) {
+        if (prev.chainOwner != this || prev.chainEpoch != translationEpoch) {
+            prev.chainOwner = this;
+            prev.chainEpoch = translationEpoch;
+            prev.succ0 = null;
+            prev.succ1 = null;
+        }
+        if (prev.succ0 == null) {
+            prev.succEip0 = eip;
+            prev.succ0 = b;
+        } else {
+            prev.succEip1 = eip;
+            prev.succ1 = b;
         }
     }
 

@@ -47,6 +47,8 @@ abstract class CpuState {
     boolean code32, stack32;
 
     long retired;
+    /** Bumped when the EIP -> physical mapping may change (TLB flush, CS load): block chains older than it are not followed. */
+    int translationEpoch;
 
     boolean protectedMode() {
         return (cr0 & CR0_PE) != 0;
@@ -99,7 +101,10 @@ abstract class CpuState {
             segRights[s] = 1 | ((a & 2) != 0 ? 2 : 0);
             segCheckLimit[s] = (a & 4) != 0 ? -1 : segLimit[s];
         }
-        if (s == CS) code32 = (a & (1 << 14)) != 0;
+        if (s == CS) {
+            code32 = (a & (1 << 14)) != 0;
+            translationEpoch++;
+        }
         if (s == SS) stack32 = (a & (1 << 14)) != 0;
     }
 

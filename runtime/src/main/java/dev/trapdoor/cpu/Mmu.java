@@ -40,6 +40,7 @@ abstract class Mmu extends LazyFlags {
     }
 
     final void flushTlb() {
+        translationEpoch++;
         java.util.Arrays.fill(readTag, -1);
         java.util.Arrays.fill(writeTag, -1);
     }
