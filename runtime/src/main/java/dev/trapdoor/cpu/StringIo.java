@@ -33,6 +33,15 @@ abstract class StringIo extends Alu {
         return i.asize == 4 ? a : a & 0xffff;
     }
 
+    final int readE(Insn i, int size) {
+        return i.mod == 3 ? getReg(i.rm, size) : read(i.seg, ea(i), size);
+    }
+
+    final void writeE(Insn i, int size, int v) {
+        if (i.mod == 3) setReg(i.rm, size, v);
+        else write(i.seg, ea(i), size, v);
+    }
+
     final int ipMask() {
         return code32 ? -1 : 0xffff;
     }

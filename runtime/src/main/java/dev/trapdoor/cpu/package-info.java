@@ -16,7 +16,7 @@
  *       {@code LazyFlags}, {@code Mmu} (segment checks, the linear-to-physical seam with 32-bit
  *       paging, a software TLB over RAM pages), {@code Segments} (descriptor loads),
  *       {@code Interrupts} (IVT/IDT delivery, #DF, exits), {@code Alu}, {@code StringIo},
- *       {@code ControlFlow}, {@code Exec} (the dispatch) and {@code Cpu} (the run loop).</li>
+ *       {@code ControlFlow}, {@code SystemOps}, {@code Exec} (the dispatch) and {@code Cpu} (the run loop).</li>
  * </ol>
  *
  * <h2>Growing the ISA</h2>
