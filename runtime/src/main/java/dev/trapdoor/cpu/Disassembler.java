@@ -81,7 +81,7 @@ public final class Disassembler {
             ops.append(segPrefix(d, 3)).append(d.asize == 4 ? "(%ebx)" : "(%bx)");
         } else {
             Operand[] os = row.operands;
-            boolean reverse = d.op != Ops.ENTER;
+            boolean reverse = d.op != Ops.ENTER && d.op != Ops.BOUND; // objdump keeps Intel order for these two
             int immIndex = 0;
             for (int k = 0; k < os.length; k++) {
                 int i = reverse ? os.length - 1 - k : k;

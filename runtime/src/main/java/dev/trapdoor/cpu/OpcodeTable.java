@@ -97,8 +97,8 @@ public final class OpcodeTable {
         }
         one(0x60, "pusha", PUSHA, 0, "", STACK);
         one(0x61, "popa", POPA, 0, "", STACK);
-        one(0x62, "bound", UD, 0, "Gv,M", MEM_ONLY);
-        one(0x63, "arpl", UD, 0, "Ew,Gw", 0);
+        one(0x62, "bound", BOUND, 0, "Gv,M", MEM_ONLY);
+        one(0x63, "arpl", ARPL, 0, "Ew,Gw", 0);
         one(0x68, "push", PUSH_I, 0, "Iz", STACK);
         one(0x69, "imul", IMUL_GEI, 0, "Gv,Ev,Iz", 0);
         one(0x6a, "push", PUSH_I, 0, "Ibs", STACK);
@@ -196,9 +196,10 @@ public final class OpcodeTable {
         one(0xd5, "aad", BCD, 5, "Ib", 0);
         one(0xd7, "xlat", XLAT, 0, "", NO_SUFFIX);
         for (int e = 0xd8; e <= 0xdf; e++) {
-            // x87 escapes: the ModRM byte is consumed so lengths are right; execution is #UD until the FPU lands.
+            // x87 escapes: the ModRM byte is consumed so lengths are right; until the FPU lands they raise
+            // #NM when CR0.EM or TS is set (so a kernel can emulate them) and #UD otherwise.
             Row[] esc = new Row[8];
-            for (int r = 0; r < 8; r++) esc[r] = row("(bad)", UD, 0, "M", 0);
+            for (int r = 0; r < 8; r++) esc[r] = row("(bad)", X87, 0, "M", 0);
             ONE_BYTE[e] = group(esc);
         }
         one(0xe0, "loopne", LOOP, 0, "Jb", END);
@@ -217,7 +218,7 @@ public final class OpcodeTable {
         one(0xed, "in", IN_D, 0, "eAX,DX", END);
         one(0xee, "out", OUT_D, 0, "DX,AL", END);
         one(0xef, "out", OUT_D, 0, "DX,eAX", END);
-        one(0xf1, "int1", UD, 0, "", END);
+        one(0xf1, "int1", INT1, 0, "", END);
         one(0xf4, "hlt", HLT, 0, "", END | PRIV);
         one(0xf5, "cmc", FLAGOP, 2, "", 0);
         Row[] g3b = new Row[8], g3v = new Row[8];

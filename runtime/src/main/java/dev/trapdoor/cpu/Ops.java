@@ -33,5 +33,6 @@ final class Ops {
     static final int BCD = 109;       // sub: 0 daa 1 das 2 aaa 3 aas 4 aam 5 aad
     static final int SLDT = 110, STR = 111, LLDT = 112, LTR = 113;
     static final int CMPXCHG8B = 114, RDMSR = 115, WRMSR = 116, FWAIT = 117;
-    static final int COUNT = 118;
+    static final int BOUND = 118, ARPL = 119, INT1 = 120, X87 = 121;
+    static final int COUNT = 122;
 }

@@ -126,6 +126,33 @@ abstract class SystemOps extends ControlFlow {
                 // No x87 yet: WAIT only checks for a pending #NM (CR0.MP and TS, SDM Vol. 3A, Table 2-2).
                 if ((cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) throw fault(7, -1);
             }
+            case X87 -> {
+                if ((cr0 & (CR0_EM | CR0_TS)) != 0) throw fault(7, -1);
+                throw ud();
+            }
+            case BOUND -> {
+                // SDM Vol. 2, BOUND: signed bounds at [m] and [m+size]; outside them is #BR.
+                int a = ea(i), os = i.osize;
+                int index = signExtend(getReg(i.reg, os), os);
+                int lower = signExtend(read(i.seg, a, os), os);
+                int upper = signExtend(read(i.seg, a + os, os), os);
+                if (index < lower || index > upper) throw fault(5, -1);
+            }
+            case ARPL -> {
+                if (!protectedMode()) throw ud();
+                int a = i.mod == 3 ? 0 : ea(i);
+                int dst = i.mod == 3 ? getReg(i.rm, 2) : read16(i.seg, a);
+                int src = getReg(i.reg, 2);
+                if ((dst & 3) < (src & 3)) {
+                    int v = (dst & ~3) | (src & 3);
+                    if (i.mod == 3) setReg(i.rm, 2, v);
+                    else write16(i.seg, a, v);
+                    setArith(ZF, ZF);
+                } else {
+                    setArith(ZF, 0);
+                }
+            }
+            case INT1 -> softwareInterrupt(1, i, true);
             case UD -> throw ud();
             // A row names a handler this switch does not know: an interpreter bug, reported as INTERNAL_ERROR.
             default -> throw new IllegalStateException("no handler for op " + i.op + " (" + i.row.mnemonic + ")");

@@ -283,6 +283,10 @@ class DisassemblerTest {
             "32 | 1a | f00fc74e04 | lock cmpxchg8b 0x4(%esi)",
             "32 | 1f | 0f32 | rdmsr",
             "32 | 21 | 0f30 | wrmsr",
+            "32 | 0 | 6208 | bound %ecx,(%eax)",
+            "32 | 2 | 63c8 | arpl %cx,%ax",
+            "32 | 4 | 6308 | arpl %cx,(%eax)",
+            "32 | 6 | f1 | int1",
     })
     void matchesObjdump(int mode, String address, String bytes, String expected) {
         byte[] code = Guest.hex(bytes);

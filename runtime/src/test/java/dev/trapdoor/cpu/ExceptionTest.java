@@ -93,4 +93,42 @@ class ExceptionTest {
             assertEquals(0x20, g.memory.read32(0x21000 + 4) & 0x20, "accessed bit set on the code page's PTE");
         }
     }
+
+    @Test
+    void boundRaisesBoundRangeExceeded() {
+        // bounds [10, 20] at 0x2000; mov ecx,15; bound ecx,[0x2000]; mov ecx,21; bound ecx,[0x2000]
+        try (Guest g = Guest.flat32(0x1000, Guest.hex("b90f000000 620d00200000 b915000000 620d00200000 f4"))) {
+            g.memory.write32(0x2000, 10);
+            g.memory.write32(0x2004, 20);
+            g.vcpu.controls.exceptionBitmap = 1 << 5;
+            ExitInfo e = g.run();
+            assertEquals(ExitReason.EXCEPTION_NMI, e.reason);
+            assertEquals(5, e.vector);
+            assertEquals(0x1010, e.rip);
+        }
+    }
+
+    @Test
+    void x87IsDeviceNotAvailableWithEmulationOnAndUndefinedOtherwise() {
+        try (Guest g = Guest.flat32(0x1000, Guest.hex("d9c0 f4"))) { // fld st(0)
+            g.vcpu.controls.exceptionBitmap = (1 << 6) | (1 << 7);
+            X86Registers r = g.regs();
+            r.cr0 |= 4; // EM
+            g.vcpu.setRegisters(r);
+            assertEquals(7, g.run().vector);
+            r.cr0 &= ~4;
+            g.vcpu.setRegisters(r);
+            assertEquals(6, g.run().vector);
+        }
+    }
+
+    @Test
+    void arplRaisesTheRequestedPrivilegeLevel() {
+        // mov ax,0x10; mov cx,0x1b; arpl ax,cx; setz bl; hlt
+        try (Guest g = Guest.flat32(0x1000, Guest.hex("66b81000 66b91b00 63c8 0f94c3 f4"))) {
+            assertEquals(ExitReason.HLT, g.run().reason);
+            assertEquals(0x13, g.reg(X86Registers.EAX) & 0xffff);
+            assertEquals(1, g.reg(X86Registers.EBX) & 0xff);
+        }
+    }
 }
