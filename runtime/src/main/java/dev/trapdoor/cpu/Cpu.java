@@ -1,0 +1,340 @@
+package dev.trapdoor.cpu;
+
+import dev.trapdoor.arch.Segment;
+import dev.trapdoor.arch.X86Registers;
+import dev.trapdoor.memory.PhysicalMemory;
+import dev.trapdoor.vmx.ExecutionControls;
+import dev.trapdoor.vmx.ExitInfo;
+import dev.trapdoor.vmx.ExitReason;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The interpreter's vCPU core: the run loop over decoded blocks, block lookup and decoding, event
+ * injection and the register exchange with {@link X86Registers}. Everything a guest does ends as
+ * guest-visible state or an exit; an exception escaping here is an interpreter bug and becomes an
+ * INTERNAL_ERROR exit.
+ */
+final class Cpu extends Exec {
+    private static final int RECENT = 1024;
+
+    private final BlockCache cache;
+    private final Block[] recent = new Block[RECENT];
+    private int seenEpoch;
+    private volatile boolean stopRequested;
+    private volatile boolean irqPending;
+    private final int[] irqVectors = new int[8];
+    private volatile Thread runner;
+    private final Decoder.CodeSource fetcher = this::fetchCode;
+    private long fetchFirstPage, fetchOtherPage;
+
+    Cpu(PhysicalMemory memory, ExecutionControls controls, BlockCache cache) {
+        super(memory, controls);
+        this.cache = cache;
+        setRegisters(X86Registers.realMode(0xf000, 0xfff0));
+    }
+
+    // ---- the run loop
+
+    void run(ExitInfo info) {
+        exit = info;
+        exitPending = false;
+        runner = Thread.currentThread();
+        try {
+            runLoop();
+        } catch (RuntimeException e) {
+            info.reset(ExitReason.INTERNAL_ERROR);
+            info.rip = eip & 0xffffffffL;
+            info.message = "interpreter error at " + Integer.toHexString(segSel[CS]) + ":" + Integer.toHexString(eip) + ": " + e;
+        } finally {
+            runner = null;
+        }
+    }
+
+    private void runLoop() {
+        if (pendingIo != null) {
+            try {
+                completeIo();
+            } catch (CpuFault f) {
+                eip = insStart;
+                deliverException(faultVector, faultError);
+                if (exitPending) return;
+            }
+        }
+        Block prev = null;
+        while (true) {
+            if (stopRequested) {
+                stopRequested = false;
+                exit.reset(ExitReason.STOP_REQUEST);
+                exit.rip = eip & 0xffffffffL;
+                exit.message = "stop requested";
+                return;
+            }
+            if (irqPending && interruptsEnabled() && retired > interruptShadowUntil) {
+                takeInterrupt();
+                if (exitPending) return;
+            }
+            if (halted) {
+                waitForInterrupt();
+                continue;
+            }
+            prev = runBlock(prev);
+            if (exitPending) return;
+        }
+    }
+
+    /** Runs the block at CS:EIP; returns it for chaining, or null after a fault. */
+    private Block runBlock(Block prev) {
+        try {
+            insStart = eip;
+            Block b = chained(prev);
+            if (b == null) {
+                b = findBlock();
+                if (prev != null) link(prev, b);
+            }
+            int epoch = cache.codePageEpoch();
+            if (epoch != seenEpoch) {
+                seenEpoch = epoch;
+                flushWriteTlb();
+            }
+            Insn[] insns = b.insns;
+            int n = b.count;
+            // An interrupt waiting out an STI/MOV SS shadow is taken right after the shadowed instruction.
+            if (irqPending && interruptShadowUntil >= retired) n = (int) Math.min(n, interruptShadowUntil - retired + 1);
+            int ipMask = b.code32 ? -1 : 0xffff;
+            for (int k = 0; k < n; k++) {
+                Insn i = insns[k];
+                insStart = eip;
+                eip = (eip + i.len) & ipMask;
+                execute(i);
+                retired++;
+                if (!b.valid) break; // the block rewrote itself: decode again from the next instruction
+            }
+            return b;
+        } catch (CpuFault f) {
+            eip = insStart;
+            deliverException(faultVector, faultError);
+            return null;
+        }
+    }
+
+    /**
+     * The successor of prev at EIP if prev recorded it under the current translation epoch: the
+     * block for CS:EIP depends only on CS base and attributes and the paging state, all of which
+     * bump the epoch when they change.
+     */
+    private Block chained(Block prev) {
+        if (prev == null || prev.chainOwner != this || prev.chainEpoch != translationEpoch) return null;
+        Block b = null;
+        if (eip == prev.succEip0) b = prev.succ0;
+        else if (eip == prev.succEip1) b = prev.succ1;
+        return b != null && b.valid ? b : null;
+    }
+
+    private void link(Block prev, Block b) {
+        if (prev.chainOwner != this || prev.chainEpoch != translationEpoch) {
+            prev.chainOwner = this;
+            prev.chainEpoch = translationEpoch;
+            prev.succ0 = null;
+            prev.succ1 = null;
+        }
+        if (prev.succ0 == null) {
+            prev.succEip0 = eip;
+            prev.succ0 = b;
+        } else {
+            prev.succEip1 = eip;
+            prev.succ1 = b;
+        }
+    }
+
+    private Block findBlock() {
+        if ((eip & 0xffffffffL) > segLimit[CS]) throw gp(0);
+        int lin = segBase[CS] + eip;
+        long phys = translateFetch(lin);
+        int slot = (int) (phys ^ (phys >>> 10)) & (RECENT - 1);
+        Block b = recent[slot];
+        if (b != null && b.phys == phys && b.code32 == code32 && b.valid) return b;
+        b = cache.get(phys, code32);
+        if (b == null || !b.valid) {
+            b = decodeBlock(phys);
+            cache.put(b);
+        }
+        recent[slot] = b;
+        return b;
+    }
+
+    private int fetchCode(int at) {
+        int off = code32 ? at : at & 0xffff;
+        if ((off & 0xffffffffL) > segLimit[CS]) throw gp(0);
+        long phys = translate(segBase[CS] + off, ACC_FETCH);
+        if ((phys >>> 12) != fetchFirstPage) fetchOtherPage = phys >>> 12;
+        return memory.read8(phys);
+    }
+
+    private Block decodeBlock(long phys) {
+        Insn[] buf = new Insn[Block.MAX_INSNS];
+        int start = eip;
+        int pc = start;
+        int n = 0;
+        int ipMask = code32 ? -1 : 0xffff;
+        int startPage = (segBase[CS] + start) >>> 12;
+        long firstPage = phys >>> 12;
+        long secondPage = -1;
+        fetchFirstPage = firstPage;
+        while (n < Block.MAX_INSNS) {
+            Insn d = new Insn();
+            fetchOtherPage = -1;
+            boolean ok;
+            try {
+                ok = Decoder.decode(d, fetcher, pc, code32);
+            } catch (CpuFault f) {
+                if (n == 0) throw f;
+                break;
+            }
+            if (!ok) {
+                if (n == 0) throw gp(0); // longer than 15 bytes (SDM Vol. 2, 2.3.11)
+                break;
+            }
+            if (fetchOtherPage >= 0) secondPage = fetchOtherPage;
+            d.offset = pc - start;
+            buf[n++] = d;
+            pc = (pc + d.len) & ipMask;
+            if (d.row.has(Row.END) || d.op == Ops.UD || (d.rep != 0 && d.row.has(Row.STRING_OP))) break;
+            if (((segBase[CS] + pc) >>> 12) != startPage) break;
+        }
+        int bytes = (pc - start) & ipMask;
+        int inFirst = (int) Math.min(bytes, 4096 - (phys & 0xfff));
+        Insn[] insns = java.util.Arrays.copyOf(buf, n);
+        return new Block(phys, code32, insns, n, firstPage, secondPage, inFirst, secondPage < 0 ? 0 : bytes - inFirst);
+    }
+
+    // ---- events
+
+    boolean injectInterrupt(int vector) {
+        synchronized (irqVectors) {
+            irqVectors[(vector >>> 5) & 7] |= 1 << (vector & 31);
+            irqPending = true;
+        }
+        Thread t = runner;
+        if (t != null) LockSupport.unpark(t);
+        return true;
+    }
+
+    private int takeVector() {
+        synchronized (irqVectors) {
+            for (int w = 7; w >= 0; w--) {
+                int bits = irqVectors[w];
+                if (bits != 0) {
+                    int bit = 31 - Integer.numberOfLeadingZeros(bits);
+                    irqVectors[w] &= ~(1 << bit);
+                    boolean more = false;
+                    for (int x : irqVectors) more |= x != 0;
+                    irqPending = more;
+                    return w * 32 + bit;
+                }
+            }
+            irqPending = false;
+            return -1;
+        }
+    }
+
+    private void takeInterrupt() {
+        int vector = takeVector();
+        if (vector < 0) return;
+        halted = false;
+        insStart = eip;
+        try {
+            deliver(vector, -1, eip, false, true);
+        } catch (CpuFault f) {
+            eip = insStart;
+            deliverException(faultVector, faultError);
+        }
+    }
+
+    /** HLT without HLT exiting: the vCPU sleeps until an interrupt it can take, or a stop request. */
+    private void waitForInterrupt() {
+        while (!stopRequested) {
+            if (irqPending && interruptsEnabled()) {
+                halted = false;
+                return;
+            }
+            LockSupport.parkNanos(1_000_000L);
+        }
+    }
+
+    void requestStop() {
+        stopRequested = true;
+        Thread t = runner;
+        if (t != null) LockSupport.unpark(t);
+    }
+
+    // ---- registers
+
+    void getRegisters(X86Registers out) {
+        System.arraycopy(gpr, 0, out.gpr, 0, 8);
+        out.eip = eip;
+        out.eflags = getEflags();
+        for (int s = 0; s < 6; s++) {
+            Segment g = out.seg[s];
+            g.selector = segSel[s];
+            g.base = segBase[s] & 0xffffffffL;
+            g.limit = segLimit[s];
+            g.access = segAccess[s];
+        }
+        out.ldtr.selector = ldtrSel;
+        out.ldtr.base = ldtrBase & 0xffffffffL;
+        out.ldtr.limit = ldtrLimit;
+        out.ldtr.access = ldtrAccess;
+        out.tr.selector = trSel;
+        out.tr.base = trBase & 0xffffffffL;
+        out.tr.limit = trLimit;
+        out.tr.access = trAccess;
+        out.gdtBase = gdtBase & 0xffffffffL;
+        out.gdtLimit = gdtLimit;
+        out.idtBase = idtBase & 0xffffffffL;
+        out.idtLimit = idtLimit;
+        out.cr0 = cr0 & 0xffffffffL;
+        out.cr2 = cr2 & 0xffffffffL;
+        out.cr3 = cr3 & 0xffffffffL;
+        out.cr4 = cr4 & 0xffffffffL;
+        out.efer = efer;
+    }
+
+    void setRegisters(X86Registers in) {
+        System.arraycopy(in.gpr, 0, gpr, 0, 8);
+        eip = in.eip;
+        setEflags(in.eflags);
+        cr0 = (int) in.cr0;
+        cr2 = (int) in.cr2;
+        cr3 = (int) in.cr3;
+        cr4 = (int) in.cr4;
+        efer = in.efer;
+        for (int s = 0; s < 6; s++) {
+            Segment g = in.seg[s];
+            segSel[s] = g.selector & 0xffff;
+            segBase[s] = (int) g.base;
+            segLimit[s] = g.limit & 0xffffffffL;
+            segAccess[s] = g.access;
+        }
+        ldtrSel = in.ldtr.selector;
+        ldtrBase = (int) in.ldtr.base;
+        ldtrLimit = in.ldtr.limit & 0xffffffffL;
+        ldtrAccess = in.ldtr.access;
+        trSel = in.tr.selector;
+        trBase = (int) in.tr.base;
+        trLimit = in.tr.limit & 0xffffffffL;
+        trAccess = in.tr.access;
+        gdtBase = (int) in.gdtBase;
+        gdtLimit = in.gdtLimit & 0xffff;
+        idtBase = (int) in.idtBase;
+        idtLimit = in.idtLimit & 0xffff;
+        // VMX keeps CPL in SS.DPL (SDM Vol. 3C, 26.3.1.5).
+        cpl = protectedMode() ? (segAccess[SS] >>> 5) & 3 : 0;
+        refreshSegments();
+        flushTlb();
+    }
+
+    long retired() {
+        return retired;
+    }
+}

@@ -1,0 +1,222 @@
+package dev.trapdoor.cpu;
+
+import dev.trapdoor.memory.PhysicalMemory;
+import dev.trapdoor.vmx.ExecutionControls;
+import dev.trapdoor.vmx.ExitInfo;
+import dev.trapdoor.vmx.ExitReason;
+
+/**
+ * Event delivery: exceptions, software interrupts and external interrupts through the real-mode
+ * IVT or the protected-mode IDT (interrupt and trap gates, SDM Vol. 3A, 6.10-6.12), the
+ * double-fault rules of SDM Vol. 3A, Table 6-5, and the exits the VMX controls ask for
+ * (exception bitmap, triple fault).
+ */
+abstract class Interrupts extends Segments {
+    final ExecutionControls controls;
+    ExitInfo exit = new ExitInfo();
+    /** Set by anything that fills {@link #exit}; the run loop returns when it sees it. */
+    boolean exitPending;
+
+    Interrupts(PhysicalMemory memory, ExecutionControls controls) {
+        super(memory);
+        this.controls = controls;
+    }
+
+    static boolean hasErrorCode(int vector) {
+        return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
+    }
+
+    private static boolean contributory(int v) {
+        return v == 0 || (v >= 10 && v <= 13);
+    }
+
+    /**
+     * Delivers a fault raised by the instruction at insStart (EIP already restored to it), applying
+     * the exception bitmap and the double-fault rules; ends in an exit where VMX would.
+     */
+    final void deliverException(int vector, int error) {
+        int first = -1;
+        while (true) {
+            if (((controls.exceptionBitmap >>> vector) & 1) != 0 && vector < 32) {
+                exceptionExit(vector, error, 0);
+                return;
+            }
+            if (vector == 14) cr2 = faultAddress;
+            try {
+                deliver(vector, hasErrorCode(vector) ? error : -1, eip, false, first >= 0);
+                return;
+            } catch (CpuFault f) {
+                int second = faultVector;
+                if (vector == 8) {
+                    tripleFault();
+                    return;
+                }
+                boolean df = (contributory(vector) && contributory(second))
+                        || (vector == 14 && (second == 14 || contributory(second)));
+                first = vector;
+                if (df) {
+                    vector = 8;
+                    error = 0;
+                } else {
+                    vector = second;
+                    error = faultError;
+                }
+            }
+        }
+    }
+
+    final void exceptionExit(int vector, int error, int length) {
+        exit.reset(ExitReason.EXCEPTION_NMI);
+        exit.vector = vector;
+        exit.errorCode = hasErrorCode(vector) ? error : -1;
+        exit.rip = eip & 0xffffffffL;
+        exit.instructionLength = length;
+        exit.qualification = vector == 14 ? faultAddress & 0xffffffffL : 0;
+        exitPending = true;
+    }
+
+    final void tripleFault() {
+        exit.reset(ExitReason.TRIPLE_FAULT);
+        exit.rip = eip & 0xffffffffL;
+        exitPending = true;
+    }
+
+    /**
+     * Pushes the return frame and enters the handler for vector. returnEip is the EIP saved on the
+     * stack; software says INT n (gate DPL checked against CPL); external sets EXT in error codes.
+     */
+    final void deliver(int vector, int error, int returnEip, boolean software, boolean external) {
+        if (!protectedMode()) {
+            deliverReal(vector, returnEip);
+            return;
+        }
+        int ext = external ? 1 : 0;
+        int gateErr = vector * 8 + 2 + ext;
+        if (vector * 8 + 7 > (idtLimit & 0xffff)) throw gp(gateErr);
+        int lo, hi;
+        int saved = cpl;
+        cpl = 0;
+        try {
+            lo = readLin32(idtBase + vector * 8);
+            hi = readLin32(idtBase + vector * 8 + 4);
+        } finally {
+            cpl = saved;
+        }
+        int type = (hi >>> 8) & 0x1f;
+        boolean gate32 = (type & 8) != 0;
+        // 0x06/0x07: 16-bit interrupt/trap gate; 0x0e/0x0f: 32-bit. Task gates are not supported yet.
+        if (type != 0x06 && type != 0x07 && type != 0x0e && type != 0x0f) throw gp(gateErr);
+        int gateDpl = (hi >>> 13) & 3;
+        if (software && gateDpl < cpl) throw gp(gateErr);
+        if ((hi & 0x8000) == 0) throw fault(11, gateErr);
+        int sel = lo >>> 16;
+        int offset = (lo & 0xffff) | (hi & 0xffff0000);
+        if (!gate32) offset &= 0xffff;
+        if ((sel & 0xfffc) == 0) throw gp(ext);
+        readDescriptor(sel);
+        int access = descAccess(descHi);
+        int dpl = (access >>> 5) & 3;
+        if ((access & 0x18) != 0x18 || dpl > cpl) throw gp((sel & 0xfffc) + ext);
+        if ((access & 0x80) == 0) throw fault(11, (sel & 0xfffc) + ext);
+        boolean conforming = (access & 4) != 0;
+        int flags = getEflags();
+        int size = gate32 ? 4 : 2;
+        int oldCs = segSel[CS];
+        if (!conforming && dpl < cpl) {
+            deliverInterPrivilege(dpl, sel, offset, size, flags, returnEip, error, ext);
+        } else {
+            int sp = gpr[ESP];
+            sp = pushFrame(sp, size, flags);
+            sp = pushFrame(sp, size, oldCs);
+            sp = pushFrame(sp, size, returnEip);
+            if (error >= 0) sp = pushFrame(sp, size, error);
+            int newCpl = conforming ? cpl : dpl;
+            loadCodeSegment(sel, newCpl);
+            setSp(sp);
+        }
+        eip = offset;
+        int clear = TF | NT | RF | VM;
+        if ((type & 1) == 0) clear |= IF;
+        flagsRest &= ~clear;
+    }
+
+    /** Interrupt to an inner ring: the new stack comes from the 32-bit TSS (SDM Vol. 3A, 6.12.1). */
+    private void deliverInterPrivilege(int dpl, int sel, int offset, int size, int flags, int returnEip, int error, int ext) {
+        int tssOff = 4 + dpl * 8;
+        if (tssOff + 5 > trLimit) throw fault(10, (trSel & 0xfffc) + ext);
+        int newEsp, newSs;
+        int saved = cpl;
+        cpl = 0;
+        try {
+            newEsp = readLin32(trBase + tssOff);
+            newSs = readLin16(trBase + tssOff + 4);
+        } finally {
+            cpl = saved;
+        }
+        int oldSs = segSel[SS], oldEsp = gpr[ESP], oldCs = segSel[CS];
+        // Save the outer SS cache so a fault while pushing leaves the state as it was.
+        int sBase = segBase[SS], sAcc = segAccess[SS];
+        long sLim = segLimit[SS];
+        int oldCpl = cpl;
+        cpl = dpl;
+        try {
+            loadSegment(SS, newSs);
+            int sp = newEsp;
+            sp = pushFrame(sp, size, oldSs);
+            sp = pushFrame(sp, size, oldEsp);
+            sp = pushFrame(sp, size, flags);
+            sp = pushFrame(sp, size, oldCs);
+            sp = pushFrame(sp, size, returnEip);
+            if (error >= 0) sp = pushFrame(sp, size, error);
+            cpl = oldCpl;
+            loadCodeSegment(sel, dpl);
+            setSp(sp);
+        } catch (CpuFault f) {
+            cpl = oldCpl;
+            setCache(SS, oldSs, sBase, sLim, sAcc);
+            throw f;
+        }
+    }
+
+    /** Real-mode delivery through the IVT at IDTR.base (SDM Vol. 3A, 20.1.4). */
+    private void deliverReal(int vector, int returnEip) {
+        if (vector * 4 + 3 > (idtLimit & 0xffff)) throw gp(0);
+        int target = readLin32(idtBase + vector * 4);
+        int sp = gpr[ESP];
+        sp = pushFrame(sp, 2, getEflags());
+        sp = pushFrame(sp, 2, segSel[CS]);
+        sp = pushFrame(sp, 2, returnEip);
+        loadCodeSegment(target >>> 16, 0);
+        setSp(sp);
+        eip = target & 0xffff;
+        flagsRest &= ~(IF | TF | AC | RF);
+    }
+
+    /** Writes v below sp on the stack and returns the new sp; ESP itself is set later by setSp. */
+    final int pushFrame(int sp, int size, int v) {
+        sp -= size;
+        if (!stack32) sp &= 0xffff;
+        write(SS, sp, size, v);
+        return sp;
+    }
+
+    final void push(int v, int size) {
+        setSp(pushFrame(gpr[ESP], size, v));
+    }
+
+    final int stackPointer() {
+        return stack32 ? gpr[ESP] : gpr[ESP] & 0xffff;
+    }
+
+    final int pop(int size) {
+        int sp = stackPointer();
+        int v = read(SS, sp, size);
+        setSp(sp + size);
+        return v;
+    }
+
+    final void setSp(int sp) {
+        if (stack32) gpr[ESP] = sp;
+        else gpr[ESP] = (gpr[ESP] & 0xffff0000) | (sp & 0xffff);
+    }
+}

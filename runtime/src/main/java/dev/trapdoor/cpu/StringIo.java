@@ -1,0 +1,211 @@
+package dev.trapdoor.cpu;
+
+import dev.trapdoor.memory.PhysicalMemory;
+import dev.trapdoor.vmx.ExecutionControls;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * String instructions (MOVS, CMPS, STOS, LODS, SCAS with REP/REPE/REPNE) and port I/O (IN, OUT,
+ * INS, OUTS). Port I/O always leaves the CPU as an IO_INSTRUCTION exit: the instruction stays
+ * pending with EIP at it, the handler moves the data through the exit's buffer, and the next run
+ * completes it. String I/O moves up to one 4 KiB buffer per exit; REP forms exit again, chunk by
+ * chunk, until ECX is zero.
+ */
+abstract class StringIo extends Alu {
+    static final int IO_BUFFER_SIZE = 4096;
+    /** REP iterations per execution before the instruction yields (EIP stays on it) to let the loop look for stop requests. */
+    static final int REP_BUDGET = 1 << 16;
+
+    final MemorySegment ioBuffer = Arena.ofAuto().allocate(IO_BUFFER_SIZE, 8);
+    Insn pendingIo;
+    int pendingEip, pendingCount;
+
+    StringIo(PhysicalMemory memory, ExecutionControls controls) {
+        super(memory, controls);
+    }
+
+    final int ea(Insn i) {
+        int a = i.disp;
+        if (i.base >= 0) a += gpr[i.base];
+        if (i.index >= 0) a += gpr[i.index] << i.scale;
+        return i.asize == 4 ? a : a & 0xffff;
+    }
+
+    final int readE(Insn i, int size) {
+        return i.mod == 3 ? getReg(i.rm, size) : read(i.seg, ea(i), size);
+    }
+
+    final void writeE(Insn i, int size, int v) {
+        if (i.mod == 3) setReg(i.rm, size, v);
+        else write(i.seg, ea(i), size, v);
+    }
+
+    final int ipMask() {
+        return code32 ? -1 : 0xffff;
+    }
+
+    private void step(int r, int delta, int am) {
+        gpr[r] = (gpr[r] & ~am) | ((gpr[r] + delta) & am);
+    }
+
+    final void string(Insn i) {
+        int size = i.size;
+        int delta = df() ? -size : size;
+        int am = i.asize == 4 ? -1 : 0xffff;
+        if (i.rep == 0) {
+            stringOnce(i, size, delta, am);
+            return;
+        }
+        int budget = REP_BUDGET;
+        boolean compares = i.sub == 1 || i.sub == 4;
+        while ((gpr[ECX] & am) != 0) {
+            stringOnce(i, size, delta, am);
+            step(ECX, -1, am);
+            if (compares && (zf() != (i.rep == 0xf3))) return;
+            if (--budget == 0) {
+                if ((gpr[ECX] & am) != 0) eip = insStart;
+                return;
+            }
+        }
+    }
+
+    private void stringOnce(Insn i, int size, int delta, int am) {
+        switch (i.sub) {
+            case 0 -> { // movs
+                int v = read(i.seg, gpr[ESI] & am, size);
+                write(ES, gpr[EDI] & am, size, v);
+                step(ESI, delta, am);
+                step(EDI, delta, am);
+            }
+            case 1 -> { // cmps: DS:ESI - ES:EDI
+                int a = read(i.seg, gpr[ESI] & am, size);
+                int b = read(ES, gpr[EDI] & am, size);
+                alu(7, a, b, size);
+                step(ESI, delta, am);
+                step(EDI, delta, am);
+            }
+            case 2 -> { // stos
+                write(ES, gpr[EDI] & am, size, gpr[EAX]);
+                step(EDI, delta, am);
+            }
+            case 3 -> { // lods
+                setReg(EAX, size, read(i.seg, gpr[ESI] & am, size));
+                step(ESI, delta, am);
+            }
+            default -> { // scas: eAX - ES:EDI
+                alu(7, gpr[EAX], read(ES, gpr[EDI] & am, size), size);
+                step(EDI, delta, am);
+            }
+        }
+    }
+
+    // ---- port I/O
+
+    /** SDM Vol. 3A, 19.5.1: with CPL > IOPL in protected mode the TSS I/O bitmap decides; it is not modelled, so #GP(0). */
+    private void checkIoPrivilege() {
+        if (protectedMode() && cpl > ((flagsRest >>> 12) & 3)) throw gp(0);
+    }
+
+    final void portIo(Insn i, int port, boolean in, boolean immediate) {
+        checkIoPrivilege();
+        exit.io(port, i.size, in, false, false, immediate, 1);
+        if (!in) putElement(0, i.size, gpr[EAX]);
+        ioExit(i, 1);
+    }
+
+    private void ioExit(Insn i, int count) {
+        exit.rip = insStart & 0xffffffffL;
+        exit.instructionLength = i.len;
+        exit.data = ioBuffer;
+        pendingIo = i;
+        pendingEip = insStart;
+        pendingCount = count;
+        eip = insStart;
+        retired--; // not retired until the next run completes it
+        exitPending = true;
+    }
+
+    private void putElement(int k, int size, int v) {
+        switch (size) {
+            case 1 -> ioBuffer.set(Mmu.U8, k, (byte) v);
+            case 2 -> ioBuffer.set(Mmu.U16, 2L * k, (short) v);
+            default -> ioBuffer.set(Mmu.U32, 4L * k, v);
+        }
+    }
+
+    private int getElement(int k, int size) {
+        return switch (size) {
+            case 1 -> ioBuffer.get(Mmu.U8, k) & 0xff;
+            case 2 -> ioBuffer.get(Mmu.U16, 2L * k) & 0xffff;
+            default -> ioBuffer.get(Mmu.U32, 4L * k);
+        };
+    }
+
+    /** INS/OUTS: one exit per chunk of up to 4 KiB. OUTS copies the chunk out of guest memory first. */
+    final void stringIo(Insn i, boolean in) {
+        checkIoPrivilege();
+        int size = i.size;
+        int am = i.asize == 4 ? -1 : 0xffff;
+        boolean rep = i.rep != 0;
+        long remaining = rep ? gpr[ECX] & am & 0xffffffffL : 1;
+        if (remaining == 0) return;
+        int count = (int) Math.min(remaining, IO_BUFFER_SIZE / size);
+        int delta = df() ? -size : size;
+        int port = gpr[EDX] & 0xffff;
+        int firstOff = in ? gpr[EDI] & am : gpr[ESI] & am;
+        int seg = in ? ES : i.seg;
+        int linear = linear(seg, firstOff, size, in ? ACC_WRITE : ACC_READ);
+        if (!in) {
+            int done = 0;
+            try {
+                for (; done < count; done++) putElement(done, size, read(seg, (firstOff + done * delta) & am, size));
+            } catch (CpuFault f) {
+                if (done == 0) throw f;
+                count = done; // move what could be read; the fault comes back when the rest is retried
+            }
+        } else {
+            probeWrite(ES, firstOff, size);
+        }
+        exit.io(port, size, in, true, rep, false, count);
+        exit.guestLinear = linear & 0xffffffffL;
+        ioExit(i, count);
+    }
+
+    /** Completes the I/O instruction left pending by the last exit (the next run's first act). */
+    final void completeIo() {
+        Insn i = pendingIo;
+        pendingIo = null;
+        if (i == null || eip != pendingEip) return;
+        int size = i.size;
+        switch (i.op) {
+            case Ops.IN_I, Ops.IN_D -> {
+                setReg(EAX, size, getElement(0, size));
+                finish(i);
+            }
+            case Ops.OUT_I, Ops.OUT_D -> finish(i);
+            default -> {
+                boolean in = i.op == Ops.INS;
+                int am = i.asize == 4 ? -1 : 0xffff;
+                int delta = df() ? -size : size;
+                insStart = eip;
+                for (int k = 0; k < pendingCount; k++) {
+                    if (in) {
+                        write(ES, gpr[EDI] & am, size, getElement(k, size));
+                        step(EDI, delta, am);
+                    } else {
+                        step(ESI, delta, am);
+                    }
+                    if (i.rep != 0) step(ECX, -1, am);
+                }
+                if (i.rep == 0 || (gpr[ECX] & am) == 0) finish(i);
+            }
+        }
+    }
+
+    private void finish(Insn i) {
+        eip = (eip + i.len) & ipMask();
+        retired++;
+    }
+}
