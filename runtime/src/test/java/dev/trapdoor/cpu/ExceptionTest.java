@@ -143,4 +143,19 @@ class ExceptionTest {
             assertEquals(0x400, r.gpr[X86Registers.EDX], "DR5 aliases DR7 with CR4.DE clear");
         }
     }
+
+    @Test
+    void trapFlagSingleStepsAfterTheInstructionFollowingPopf() {
+        // pushf; or dword [esp],0x100; popf; nop; nop; hlt
+        try (Guest g = Guest.flat32(0x1000, Guest.hex("9c 810c2400010000 9d 90 90 f4"))) {
+            g.vcpu.controls.exceptionBitmap = 1 << 1;
+            ExitInfo e = g.run();
+            assertEquals(ExitReason.EXCEPTION_NMI, e.reason, e.message);
+            assertEquals(1, e.vector);
+            assertEquals(0x100a, e.rip, "trap: reported after the first nop");
+            e = g.run();
+            assertEquals(1, e.vector);
+            assertEquals(0x100b, e.rip, "and after the second");
+        }
+    }
 }
