@@ -101,6 +101,9 @@ final class Cpu extends Exec {
             int n = b.count;
             // An interrupt waiting out an STI/MOV SS shadow is taken right after the shadowed instruction.
             if (irqPending && interruptShadowUntil >= retired) n = (int) Math.min(n, interruptShadowUntil - retired + 1);
+            // EFLAGS.TF: one instruction, then a single-step #DB trap (SDM Vol. 3B, 18.3.1.4).
+            boolean singleStep = (flagsRest & TF) != 0;
+            if (singleStep) n = 1;
             int ipMask = b.code32 ? -1 : 0xffff;
             for (int k = 0; k < n; k++) {
                 Insn i = insns[k];
@@ -109,6 +112,12 @@ final class Cpu extends Exec {
                 execute(i);
                 retired++;
                 if (!b.valid) break; // the block rewrote itself: decode again from the next instruction
+            }
+            if (singleStep && !exitPending && !halted) {
+                dr[6] |= 0x4000; // BS
+                insStart = eip;
+                deliverException(1, -1);
+                return null;
             }
             return b;
         } catch (CpuFault f) {

@@ -54,7 +54,10 @@ public final class Disassembler {
         int modeSize = d.code32 ? 4 : 2;
         String name = row.mnemonic(d.osize);
         if (d.op == Ops.JCXZ) name = d.asize == 2 ? "jcxz" : "jecxz";
-        if (d.op == Ops.NOP && d.osize != modeSize) return "xchg   %ax,%ax";
+        if (row == OpcodeTable.ONE_BYTE[0x90]) {
+            if (d.rep == 0xf3) return "pause";
+            if (d.osize != modeSize) return d.code32 ? "xchg   %ax,%ax" : "xchg   %eax,%eax";
+        }
         boolean sizedReg = false, memory = false;
         for (Operand o : row.operands) {
             if (o.sizedRegister()) sizedReg = true;

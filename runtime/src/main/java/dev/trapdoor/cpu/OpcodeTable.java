@@ -273,10 +273,15 @@ public final class OpcodeTable {
         two(0x08, "invd", WBINVD, 0, "", PRIV);
         two(0x09, "wbinvd", WBINVD, 0, "", PRIV);
         two(0x0b, "ud2", UD, 0, "", 0);
+        Row[] g16 = invalid8(); // prefetch hints (SDM Table A-6 group 16): no cache to warm, so they do nothing
+        String[] hints = {"prefetchnta", "prefetcht0", "prefetcht1", "prefetcht2"};
+        for (int r = 0; r < 4; r++) g16[r] = row(hints[r], NOP, 0, "M", MEM_ONLY | NO_SUFFIX);
+        TWO_BYTE[0x18] = group(g16);
+        two(0x1f, "nop", NOP, 0, "Ev", 0); // the multi-byte NOP compilers pad with
         two(0x20, "mov", MOV_RC, 0, "Rd,Cd", FORCE_REG | PRIV);
-        two(0x21, "mov", UD, 0, "Rd,Dd", FORCE_REG | PRIV);
+        two(0x21, "mov", MOV_RD, 0, "Rd,Dd", FORCE_REG | PRIV);
         two(0x22, "mov", MOV_CR, 0, "Cd,Rd", FORCE_REG | PRIV | END);
-        two(0x23, "mov", UD, 0, "Dd,Rd", FORCE_REG | PRIV);
+        two(0x23, "mov", MOV_DR, 0, "Dd,Rd", FORCE_REG | PRIV | END);
         two(0x30, "wrmsr", WRMSR, 0, "", PRIV | END);
         two(0x31, "rdtsc", RDTSC, 0, "", 0);
         two(0x32, "rdmsr", RDMSR, 0, "", PRIV | END);

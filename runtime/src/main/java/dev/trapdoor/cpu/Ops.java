@@ -34,5 +34,6 @@ final class Ops {
     static final int SLDT = 110, STR = 111, LLDT = 112, LTR = 113;
     static final int CMPXCHG8B = 114, RDMSR = 115, WRMSR = 116, FWAIT = 117;
     static final int BOUND = 118, ARPL = 119, INT1 = 120, X87 = 121;
-    static final int COUNT = 122;
+    static final int MOV_RD = 122, MOV_DR = 123;
+    static final int COUNT = 124;
 }

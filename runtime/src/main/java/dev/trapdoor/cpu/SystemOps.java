@@ -15,6 +15,8 @@ abstract class SystemOps extends ControlFlow {
     boolean halted;
     /** Retired-instruction count until which interrupts are inhibited (STI, MOV SS: SDM Vol. 3A, 6.8.3). */
     long interruptShadowUntil = -1;
+    /** DR0-DR3, DR6, DR7 (indices 4 and 5 unused). Stored and read back; breakpoints are not honoured yet. */
+    final int[] dr = {0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400};
 
     SystemOps(PhysicalMemory memory, ExecutionControls controls) {
         super(memory, controls);
@@ -153,6 +155,13 @@ abstract class SystemOps extends ControlFlow {
                 }
             }
             case INT1 -> softwareInterrupt(1, i, true);
+            case MOV_RD -> gpr[i.rm] = dr[debugIndex(i.reg)];
+            case MOV_DR -> {
+                int n = debugIndex(i.reg);
+                int v = gpr[i.rm];
+                // DR6 and DR7 reserved bits read as fixed values (SDM Vol. 3B, 18.2.3 and 18.2.4).
+                dr[n] = n == 6 ? (v & 0xe00f) | 0xffff0ff0 : n == 7 ? (v & 0xffff2bff) | 0x400 : v;
+            }
             case UD -> throw ud();
             // A row names a handler this switch does not know: an interpreter bug, reported as INTERNAL_ERROR.
             default -> throw new IllegalStateException("no handler for op " + i.op + " (" + i.row.mnemonic + ")");
@@ -219,5 +228,14 @@ abstract class SystemOps extends ControlFlow {
             }
             default -> throw ud();
         }
+    }
+
+    /** DR4 and DR5 alias DR6 and DR7 unless CR4.DE makes them #UD (SDM Vol. 3B, 18.2.2). */
+    private int debugIndex(int n) {
+        if (n == 4 || n == 5) {
+            if ((cr4 & 8) != 0) throw ud();
+            return n + 2;
+        }
+        return n;
     }
 }

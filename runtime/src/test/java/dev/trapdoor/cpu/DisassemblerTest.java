@@ -287,6 +287,16 @@ class DisassemblerTest {
             "32 | 2 | 63c8 | arpl %cx,%ax",
             "32 | 4 | 6308 | arpl %cx,(%eax)",
             "32 | 6 | f1 | int1",
+            "32 | 0 | 0f1f440000 | nopl 0x0(%eax,%eax,1)",
+            "32 | 5 | 660f1f440000 | nopw 0x0(%eax,%eax,1)",
+            "32 | b | 0f1f00 | nopl (%eax)",
+            "32 | e | 0f1800 | prefetchnta (%eax)",
+            "32 | 11 | 0f1808 | prefetcht0 (%eax)",
+            "32 | 14 | 0f21f8 | mov %db7,%eax",
+            "32 | 17 | 0f23c0 | mov %eax,%db0",
+            "32 | 1a | 0f1fc0 | nop %eax",
+            "32 | 0 | f390 | pause",
+            "16 | 2 | 6690 | xchg %eax,%eax",
     })
     void matchesObjdump(int mode, String address, String bytes, String expected) {
         byte[] code = Guest.hex(bytes);

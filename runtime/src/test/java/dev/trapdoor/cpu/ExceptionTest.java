@@ -131,4 +131,31 @@ class ExceptionTest {
             assertEquals(1, g.reg(X86Registers.EBX) & 0xff);
         }
     }
+
+    @Test
+    void debugRegistersHoldTheirValuesWithFixedBits() {
+        // nopl 0(%eax,%eax,1); mov eax,0x12345678; mov dr0,eax; mov ebx,dr0; xor eax,eax; mov dr7,eax; mov ecx,dr7; mov edx,dr5(=dr7)
+        try (Guest g = Guest.flat32(0x1000, Guest.hex("0f1f440000 b878563412 0f23c0 0f21c3 31c0 0f23f8 0f21f9 0f21ea f4"))) {
+            assertEquals(ExitReason.HLT, g.run().reason);
+            X86Registers r = g.regs();
+            assertEquals(0x12345678, r.gpr[X86Registers.EBX]);
+            assertEquals(0x400, r.gpr[X86Registers.ECX], "DR7 bit 10 reads as one");
+            assertEquals(0x400, r.gpr[X86Registers.EDX], "DR5 aliases DR7 with CR4.DE clear");
+        }
+    }
+
+    @Test
+    void trapFlagSingleStepsAfterTheInstructionFollowingPopf() {
+        // pushf; or dword [esp],0x100; popf; nop; nop; hlt
+        try (Guest g = Guest.flat32(0x1000, Guest.hex("9c 810c2400010000 9d 90 90 f4"))) {
+            g.vcpu.controls.exceptionBitmap = 1 << 1;
+            ExitInfo e = g.run();
+            assertEquals(ExitReason.EXCEPTION_NMI, e.reason, e.message);
+            assertEquals(1, e.vector);
+            assertEquals(0x100a, e.rip, "trap: reported after the first nop");
+            e = g.run();
+            assertEquals(1, e.vector);
+            assertEquals(0x100b, e.rip, "and after the second");
+        }
+    }
 }
