@@ -52,8 +52,7 @@ public final class GdbServer implements AutoCloseable {
 
     /** Whether a client is attached now. */
     public boolean attached() {
-        Thread t = session;
-        return t != null && t.isAlive();
+        return client != null;
     }
 
     private void acceptLoop() {
@@ -73,7 +72,7 @@ public final class GdbServer implements AutoCloseable {
                 continue;
             }
             client = s;
-            session = Thread.ofPlatform().daemon().name("gdb-stub-session").start(new GdbSession(s, target));
+            session = Thread.ofPlatform().daemon().name("gdb-stub-session").start(new GdbSession(s, target, () -> client = null));
         }
     }
 

@@ -31,15 +31,19 @@ final class GdbSession implements Runnable {
     private StopEvent lastStop = StopEvent.stepped();
     private Thread waiter;
 
-    GdbSession(Socket socket, GdbTarget target) {
+    private final Runnable onEnd;
+
+    /** onEnd runs after the target is released and before the socket closes, so a client that sees the close can attach again. */
+    GdbSession(Socket socket, GdbTarget target, Runnable onEnd) {
         this.socket = socket;
         this.target = target;
+        this.onEnd = onEnd;
         this.commands = new GdbCommands(target);
     }
 
     @Override
     public void run() {
-        try (socket) {
+        try {
             socket.setTcpNoDelay(true);
             out = new RspWriter(new BufferedOutputStream(socket.getOutputStream()));
             RspReader in = new RspReader(new BufferedInputStream(socket.getInputStream()));
@@ -54,6 +58,12 @@ final class GdbSession implements Runnable {
             GdbServer.LOG.log(WARNING, "gdb session failed", e);
         } finally {
             release();
+            onEnd.run();
+            try {
+                socket.close();
+            } catch (IOException e) {
+                GdbServer.LOG.log(DEBUG, "closing the gdb connection: " + e.getMessage());
+            }
         }
     }
 
