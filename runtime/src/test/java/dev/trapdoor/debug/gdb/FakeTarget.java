@@ -39,6 +39,8 @@ final class FakeTarget implements GdbTarget {
     private volatile boolean interruptRequested;
     private volatile StopEvent exited;
     volatile boolean running;
+    /** True while a hlt waits for an interrupt. */
+    volatile boolean halted;
     volatile int instructions;
 
     FakeTarget(int eip) {
@@ -190,6 +192,7 @@ final class FakeTarget implements GdbTarget {
             switch (op) {
                 case 0xF4 -> {
                     regs.set(I386Layout.EIP, eip + 1);
+                    halted = true;
                     while (!interruptRequested) {
                         try {
                             lock.wait();
@@ -198,6 +201,7 @@ final class FakeTarget implements GdbTarget {
                             break;
                         }
                     }
+                    halted = false;
                     return StopEvent.interrupted();
                 }
                 case 0xA0, 0xA2 -> {
