@@ -12,8 +12,8 @@ import java.util.Set;
  */
 final class GdbCommands {
     static final String E_MALFORMED = "E01", E_FAULT = "E14", E_INVALID = "E22";
-    /** Largest m/M/X transfer answered in one packet. */
-    static final int MAX_MEMORY = 0x1000;
+    /** Largest m/M/X transfer in one packet: any write that fits in PacketSize fits here; longer reads come back short, which gdb continues. */
+    static final int MAX_MEMORY = RspReader.MAX_PACKET;
     static final String SUPPORTED = "PacketSize=" + Integer.toHexString(RspReader.MAX_PACKET)
         + ";qXfer:features:read+;swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+";
 

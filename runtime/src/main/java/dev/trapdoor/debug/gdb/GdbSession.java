@@ -296,6 +296,13 @@ final class GdbSession implements Runnable {
     }
 
     private boolean awaitStopAfterInterrupt() {
+        for (RspEvent e; (e = events.poll()) != null; ) { // it may have stopped already
+            if (e instanceof RspEvent.Stopped s) {
+                running = false;
+                lastStop = s.stop();
+                return true;
+            }
+        }
         target.interrupt();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_ON_DISCONNECT_MS);
         try {

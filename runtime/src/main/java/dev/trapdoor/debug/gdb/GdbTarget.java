@@ -63,7 +63,12 @@ public interface GdbTarget {
      */
     StopEvent waitForStop() throws InterruptedException;
 
-    /** Asks a running target to stop soon; the stop ({@link StopEvent#interrupted()}) comes through waitForStop. */
+    /**
+     * Asks a running target to stop soon; the stop ({@link StopEvent#interrupted()}) comes
+     * through waitForStop. It may race with a stop of the target's own (a breakpoint): then
+     * either stop is reported, and a request that finds the target stopped must not stop a later
+     * resume or step.
+     */
     void interrupt();
 
     /** Whether this target implements breakpoints of a type at all (false makes the server answer Z with an empty reply). */

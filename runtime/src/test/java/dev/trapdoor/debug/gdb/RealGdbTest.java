@@ -95,6 +95,21 @@ class RealGdbTest {
     }
 
     @Test
+    void largeBinaryWritesAndReadsRoundTrip(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        byte[] data = new byte[9000];
+        new java.util.Random(42).nextBytes(data); // every byte value, so X needs escapes all over
+        Path in = dir.resolve("in.bin"), back = dir.resolve("back.bin");
+        Files.write(in, data);
+        FakeTarget target = new FakeTarget(0x1000);
+        try (GdbServer server = new GdbServer(target)) {
+            runGdb(server.start(0), p -> { }, "restore " + in + " binary 0x6000",
+                "dump binary memory " + back + " 0x6000 " + (0x6000 + data.length), "detach");
+        }
+        assertArrayEquals(data, java.util.Arrays.copyOfRange(target.memory, 0x6000, 0x6000 + data.length));
+        assertArrayEquals(data, Files.readAllBytes(back));
+    }
+
+    @Test
     void hardwareBreakpointWatchpointRegisterWriteCtrlCAndKill() throws Exception {
         FakeTarget target = new FakeTarget(0x1000);
         byte[] store = {(byte) 0xA2, 0x00, 0x40, 0, 0, (byte) 0xF4}; // mov [0x4000],al; hlt
