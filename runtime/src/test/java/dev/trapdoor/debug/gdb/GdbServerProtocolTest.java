@@ -321,6 +321,31 @@ class GdbServerProtocolTest {
     }
 
     @Test
+    void randomPacketsWhileStoppedAlwaysGetOneReply() throws IOException {
+        String[] prefixes = {"m", "M", "X", "g", "G", "p", "P", "Z", "z", "H", "T", "?", "q", "Q", "v", "",
+            "qXfer:features:read:", "qRcmd,", "qSupported:", "qAttached:", "Hg", "Z1,", "z0,"};
+        String alphabet = "0123456789abcdefABCDEF,:;=-p.xyz}* \u0000\u00ff";
+        java.util.Random rnd = new java.util.Random(7);
+        for (int i = 0; i < 3000; i++) {
+            StringBuilder b = new StringBuilder(prefixes[rnd.nextInt(prefixes.length)]);
+            for (int n = rnd.nextInt(24); n > 0; n--) b.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+            String body = b.toString();
+            if (!body.isEmpty() && "cCsSDk".indexOf(body.charAt(0)) >= 0 || body.startsWith("vCont;") || body.startsWith("vKill")) {
+                continue; // these run or end the target: not the subject here
+            }
+            String r;
+            try {
+                r = gdb.ask(body);
+            } catch (IOException e) {
+                throw new AssertionError("no reply to " + body, e);
+            }
+            while (body.startsWith("qRcmd,") && r.startsWith("O") && !r.equals("OK")) r = gdb.reply();
+        }
+        assertEquals("QC1", gdb.ask("qC"));
+        assertTrue(server.attached());
+    }
+
+    @Test
     void oversizedPacketIsRejectedWithoutGrowingWithoutBound() throws IOException {
         String huge = "M1000,1:" + "0".repeat(RspReader.MAX_PACKET + 10);
         assertEquals("E01", gdb.ask(huge));
