@@ -13,8 +13,9 @@ import static java.lang.System.Logger.Level.WARNING;
 /**
  * A GDB remote serial protocol stub for one {@link GdbTarget}: {@code target remote :PORT}
  * from gdb attaches. It listens on loopback by default, serves one client at a time (a second
- * one is refused while the first is attached) and runs on its own threads; the target is
- * stopped while a client is attached and stopped, and runs free again when it detaches.
+ * one is refused while the first is attached) and runs on its own threads. A client that
+ * connects stops the target ({@link GdbTarget#attach()}); when it detaches, disconnects or the
+ * server closes, its breakpoints are removed and the target runs free ({@link GdbTarget#detach()}).
  */
 public final class GdbServer implements AutoCloseable {
     static final System.Logger LOG = System.getLogger(GdbServer.class.getName());

@@ -3,6 +3,7 @@ package dev.trapdoor.debug.gdb;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Frames replies as {@code $data#cs}. Binary replies (qXfer data) escape '$', '#', '}' and '*'
@@ -47,7 +48,7 @@ final class RspWriter {
         pkt[n++] = '#';
         pkt[n++] = (byte) Character.forDigit((sum >>> 4) & 15, 16);
         pkt[n++] = (byte) Character.forDigit(sum & 15, 16);
-        last = java.util.Arrays.copyOf(pkt, n);
+        last = Arrays.copyOf(pkt, n);
         out.write(last);
         out.flush();
     }
