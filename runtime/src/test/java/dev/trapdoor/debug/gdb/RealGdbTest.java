@@ -1,0 +1,147 @@
+package dev.trapdoor.debug.gdb;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Debian's real gdb, in batch mode, attached to the stub over TCP with {@link FakeTarget} behind
+ * it. Skipped when /usr/bin/gdb is missing. {@code -Dgdb.debug=true} prints gdb's packet log.
+ */
+class RealGdbTest {
+    static final boolean DEBUG = Boolean.getBoolean("gdb.debug");
+    static final Path GDB = Path.of("/usr/bin/gdb");
+
+    /** Runs gdb against the port with the commands; {@code whileRunning} gets the process while it runs. */
+    static String runGdb(int port, Consumer<Process> whileRunning, String... commands) throws IOException, InterruptedException {
+        Assumptions.assumeTrue(Files.isExecutable(GDB), "no " + GDB + " on this machine (apt-get install gdb)");
+        List<String> cmd = new ArrayList<>(List.of(GDB.toString(), "-nx", "-batch",
+            "-ex", "set architecture i386", "-ex", "set debug remote " + (DEBUG ? 1 : 0), "-ex", "target remote :" + port));
+        for (String c : commands) {
+            cmd.add("-ex");
+            cmd.add(c);
+        }
+        Process p = new ProcessBuilder(cmd).start();
+        p.getOutputStream().close();
+        Thread helper = Thread.ofPlatform().daemon().start(() -> whileRunning.accept(p));
+        java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                return e.toString().getBytes(StandardCharsets.UTF_8);
+            }
+        });
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("gdb did not finish");
+        }
+        helper.join(10_000);
+        String text = new String(out, StandardCharsets.UTF_8);
+        String errors = new String(err.join(), StandardCharsets.UTF_8);
+        if (DEBUG) System.out.println(errors + "\n----\n" + text);
+        // gdb prints monitor output (O packets) and its own errors on stderr; the packet log is dropped.
+        String target = errors.lines().filter(l -> !l.trim().startsWith("[remote]")).reduce("", (a, b) -> a + b + "\n");
+        for (String bad : List.of("Remote failure reply", "Remote connection closed", "Protocol error", "Cannot ", "Could not ")) {
+            assertFalse(target.contains(bad), "gdb reported \"" + bad + "\":\n" + target + "\n" + text);
+        }
+        return text + target;
+    }
+
+    static void assertLine(String out, String regex) {
+        assertTrue(Pattern.compile(regex, Pattern.MULTILINE).matcher(out).find(), "no line matching /" + regex + "/ in:\n" + out);
+    }
+
+    @Test
+    void registersMemoryBreakpointStepFloatMonitorDetach() throws Exception {
+        FakeTarget target = new FakeTarget(0x1000);
+        byte[] code = {0x12, 0x34, 0x56, 0x78};
+        System.arraycopy(code, 0, target.memory, 0x1000, code.length);
+        // One value pushed on an empty x87 stack: TOP = 7, physical R7 valid, ST(0) = 1.0.
+        target.regs.set(I386Layout.FSTAT, 7 << 11);
+        target.regs.set(I386Layout.FTAG, 0x3FFF);
+        target.regs.setSt(0, 0x3FFF, 0x8000_0000_0000_0000L);
+        String out;
+        try (GdbServer server = new GdbServer(target)) {
+            out = runGdb(server.start(0), p -> { }, "info registers eip", "x/4xb 0x1000", "break *0x1004", "continue",
+                "stepi", "p $eip", "info float", "monitor exits", "detach");
+        }
+        assertLine(out, "^eip\\s+0x1000\\s+0x1000$");
+        assertLine(out, "^0x1000:\\s+0x12\\s+0x34\\s+0x56\\s+0x78$");
+        assertLine(out, "^Breakpoint 1 at 0x1004$");
+        assertLine(out, "^Breakpoint 1, 0x00001004 in \\?\\? \\(\\)$");
+        assertLine(out, "^0x00001005 in \\?\\? \\(\\)$");
+        assertLine(out, "^\\$1 = \\(void \\(\\*\\)\\(\\)\\) 0x1005$");
+        assertLine(out, "^=>R7: Valid\\s+0x3fff8000000000000000 \\+1\\s*$");
+        assertLine(out, "^\\s+R0: Empty\\s+0x0+$");
+        assertLine(out, "^Status Word:\\s+0x3800\\s*$");
+        assertLine(out, "^\\s+TOP: 7$");
+        assertLine(out, "^Control Word:\\s+0x037f\\s+IM DM ZM OM UM PM$");
+        assertLine(out, "^exits: 5 instructions, 0 exits \\(fake target\\)$");
+        assertLine(out, "^\\[Inferior 1 \\(Remote target\\) detached\\]$");
+        assertEquals(List.of("attach", "insert SOFTWARE 1004", "resume", "remove SOFTWARE 1004", "step", "monitor exits", "detach"),
+            target.calls);
+    }
+
+    @Test
+    void largeBinaryWritesAndReadsRoundTrip(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        byte[] data = new byte[9000];
+        new java.util.Random(42).nextBytes(data); // every byte value, so X needs escapes all over
+        Path in = dir.resolve("in.bin"), back = dir.resolve("back.bin");
+        Files.write(in, data);
+        FakeTarget target = new FakeTarget(0x1000);
+        try (GdbServer server = new GdbServer(target)) {
+            runGdb(server.start(0), p -> { }, "restore " + in + " binary 0x6000",
+                "dump binary memory " + back + " 0x6000 " + (0x6000 + data.length), "detach");
+        }
+        assertArrayEquals(data, java.util.Arrays.copyOfRange(target.memory, 0x6000, 0x6000 + data.length));
+        assertArrayEquals(data, Files.readAllBytes(back));
+    }
+
+    @Test
+    void hardwareBreakpointWatchpointRegisterWriteCtrlCAndKill() throws Exception {
+        FakeTarget target = new FakeTarget(0x1000);
+        byte[] store = {(byte) 0xA2, 0x00, 0x40, 0, 0, (byte) 0xF4}; // mov [0x4000],al; hlt
+        System.arraycopy(store, 0, target.memory, 0x1010, store.length);
+        String out;
+        try (GdbServer server = new GdbServer(target)) {
+            out = runGdb(server.start(0), p -> interruptWhenHalted(target, p),
+                "hbreak *0x1008", "continue", "delete", "set $eax = 0x2a", "watch *(int *)0x4000", "continue",
+                "delete", "continue", "p/x $eip", "set var *(unsigned char *)0x5000 = 7", "kill");
+        }
+        assertLine(out, "^Hardware assisted breakpoint 1 at 0x1008$");
+        assertLine(out, "^Breakpoint 1, 0x00001008 in \\?\\? \\(\\)$");
+        assertLine(out, "^Hardware watchpoint 2: \\*\\(int \\*\\)0x4000$");
+        assertLine(out, "^Old value = -1869574000$"); // 0x90909090, the fake's filler
+        assertLine(out, "^New value = -1869574102$"); // 0x9090902a
+        assertLine(out, "^Program received signal SIGINT, Interrupt\\.$");
+        assertLine(out, "^\\$1 = 0x1016$");
+        assertEquals(0x2A, target.regs.get(I386Layout.EAX));
+        assertEquals(7, target.memory[0x5000]);
+        assertTrue(target.calls.contains("insert HARDWARE 1008"), target.calls.toString());
+        assertTrue(target.calls.contains("insert WRITE_WATCH 4000"), target.calls.toString());
+        assertTrue(target.calls.contains("interrupt"), target.calls.toString());
+        assertEquals("kill", target.calls.getLast());
+    }
+
+    /** Sends SIGINT to gdb (as Ctrl-C at its terminal would) once the fake CPU sits in its hlt. */
+    private static void interruptWhenHalted(FakeTarget target, Process gdb) {
+        try {
+            for (int i = 0; i < 3000 && !target.halted && gdb.isAlive(); i++) Thread.sleep(10);
+            if (target.halted) new ProcessBuilder("kill", "-INT", Long.toString(gdb.pid())).start().waitFor();
+        } catch (IOException | InterruptedException e) {
+            throw new RuntimeException(e);
+        }
+    }
+}
