@@ -51,7 +51,11 @@ public final class Plots {
             CategoryChart c = new CategoryChartBuilder().width(w).height(h).title(title).xAxisTitle("").yAxisTitle("count").build();
             c.getStyler().setLegendVisible(false)
                     .setChartBackgroundColor(java.awt.Color.WHITE);
+            // Counts written just above each bar, where a short bar still has room for them.
             c.getStyler().setLabelsVisible(names.size() <= 24);
+            c.getStyler().setLabelsPosition(1.0);
+            c.getStyler().setLabelsFontColorAutomaticEnabled(false);
+            c.getStyler().setLabelsFontColor(java.awt.Color.DARK_GRAY);
             c.getStyler().setXAxisTitleVisible(false);
             if (rotate) c.getStyler().setXAxisLabelRotation(45);
             c.getStyler().setAvailableSpaceFill(0.7);

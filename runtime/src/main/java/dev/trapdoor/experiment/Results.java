@@ -25,13 +25,23 @@ public final class Results {
     private final List<String> columns;
 
     Results(List<String> parameters, List<Run> runs) {
+        this(parameters, runs, List.of());
+    }
+
+    /** A subset keeps its parent's columns, so a group whose runs all failed still has a "y" column (all empty). */
+    private Results(List<String> parameters, List<Run> runs, List<String> inherited) {
         this.parameters = List.copyOf(parameters);
         this.runs = List.copyOf(runs);
-        Set<String> cols = new LinkedHashSet<>();
+        Set<String> results = new LinkedHashSet<>();
+        for (String c : inherited) {
+            if (!Run.isFixedColumn(c) && !this.parameters.contains(c)) results.add(c);
+        }
+        for (Run r : this.runs) results.addAll(r.result().keySet());
+        List<String> cols = new ArrayList<>();
         cols.add(Run.RUN);
         cols.add(Run.REPEAT);
         cols.addAll(this.parameters);
-        for (Run r : this.runs) cols.addAll(r.result().keySet());
+        cols.addAll(results);
         cols.add(Run.TIME_MS);
         cols.add(Run.STATUS);
         cols.add(Run.ERROR);
@@ -53,7 +63,7 @@ public final class Results {
     public Results where(Predicate<Run> keep) {
         List<Run> kept = new ArrayList<>();
         for (Run r : runs) if (keep.test(r)) kept.add(r);
-        return new Results(parameters, kept);
+        return new Results(parameters, kept, columns);
     }
 
     /** One column's cells, in run order (null where a run has no such value). */
@@ -135,7 +145,7 @@ public final class Results {
             groups.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
         }
         Map<Object, Results> out = new LinkedHashMap<>();
-        groups.forEach((k, v) -> out.put(k, new Results(parameters, v)));
+        groups.forEach((k, v) -> out.put(k, new Results(parameters, v, columns)));
         return out;
     }
 
