@@ -126,7 +126,7 @@ public final class Plots {
         return new Chart((w, h) -> {
             XYChart c = new XYChartBuilder().width(w).height(h).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
             c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-            c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+            c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
             c.getStyler().setLegendVisible(data.size() > 1 || !data.containsKey(yLabel));
             c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
             for (Map.Entry<String, double[][]> e : data.entrySet()) {

@@ -16,7 +16,7 @@ import java.util.function.Predicate;
 
 /**
  * The runs of a sweep, in sweep order, as a table: a column per parameter, per result key, and
- * run/repeat/time_ms/status/error. Aggregates skip cells that are not numbers (failed runs have
+ * run/repeat/time_ms/status/failure. Aggregates skip cells that are not numbers (failed runs have
  * none), so {@code mean("y")} is the mean over the runs that produced a y.
  */
 public final class Results {

@@ -24,11 +24,11 @@ public record Run(int index, int repetition, Point point, Map<String, Object> re
     static final String REPEAT = "repeat";
     static final String TIME_MS = "time_ms";
     static final String STATUS = "status";
-    static final String ERROR = "error";
+    static final String ERROR = "failure";
 
     public boolean ok() { return status == Status.OK; }
 
-    /** A cell by column name: a parameter, a result, or one of run/repeat/time_ms/status/error. */
+    /** A cell by column name: a parameter, a result, or one of run/repeat/time_ms/status/failure. */
     public Object get(String column) {
         if (point.containsKey(column)) return point.get(column);
         if (result.containsKey(column)) return result.get(column);

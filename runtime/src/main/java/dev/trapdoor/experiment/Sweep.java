@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Grid order is that of nested loops over the parameters in the map's order, the last
  * parameter varying fastest; the repetitions of a point are adjacent.
  *
- * <p>With parallelism 1 the runs happen on the calling thread, which is what a JavaScript
- * function needs (a JS context may not be entered by two threads at once).
+ * <p>With parallelism 1 the runs happen on the calling thread. A JavaScript function always runs
+ * there: its context may not be entered by two threads at once.
  */
 public final class Sweep {
     /** A grid past this many points is almost certainly a mistake in the parameter lists. */
@@ -159,7 +159,7 @@ public final class Sweep {
         Progress p = progress != null ? progress : Progress.terminal();
         var state = new State(total);
         p.start(label, total);
-        int threads = Math.min(parallelism, total);
+        int threads = confinedToCaller(f) ? 1 : Math.min(parallelism, total);
         if (threads == 1) {
             for (int i = 0; i < total; i++) {
                 if (Thread.currentThread().isInterrupted()) break;
@@ -175,6 +175,21 @@ public final class Sweep {
         }
         p.finish(state.done.get(), state.failed.get());
         return new Results(names, runs);
+    }
+
+    /**
+     * A JavaScript function (GraalJS) belongs to a context that only one thread may enter at a
+     * time, and the caller is inside it while the sweep runs: such a function runs on the caller's
+     * thread whatever the parallelism. Recognised by the polyglot host's adapter or proxy classes.
+     */
+    static boolean confinedToCaller(RunFunction f) {
+        Class<?> c = f.getClass();
+        if (isPolyglot(c.getName())) return true;
+        return java.lang.reflect.Proxy.isProxyClass(c) && isPolyglot(java.lang.reflect.Proxy.getInvocationHandler(f).getClass().getName());
+    }
+
+    private static boolean isPolyglot(String className) {
+        return className.startsWith("com.oracle.truffle.") || className.startsWith("org.graalvm.");
     }
 
     private void runParallel(RunFunction f, int threads, State state, Progress p) {
@@ -221,7 +236,8 @@ public final class Sweep {
                 for (Map.Entry<String, ?> e : answer.entrySet()) {
                     String key = String.valueOf(e.getKey());
                     if (names.contains(key) || Run.isFixedColumn(key)) {
-                        String why = "result key '" + key + "' is also " + (Run.isFixedColumn(key) ? "a built-in column" : "a parameter");
+                        String why = "result key '" + key + "' is also " + (Run.isFixedColumn(key) ? "a built-in column" : "a parameter")
+                                + ": rename it";
                         return new Run(i, point.repetition(), point, Map.of(), Run.Status.FAILED, why, nanos, null);
                     }
                     result.put(key, e.getValue());

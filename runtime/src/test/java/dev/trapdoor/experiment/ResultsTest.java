@@ -26,7 +26,7 @@ class ResultsTest {
     @Test
     void columnsAndAggregates() {
         Results r = sample();
-        assertEquals(List.of("run", "repeat", "n", "mode", "y", "note", "time_ms", "status", "error"), orderedLike(r.columns()));
+        assertEquals(List.of("run", "repeat", "n", "mode", "y", "note", "time_ms", "status", "failure"), orderedLike(r.columns()));
         assertEquals(12, r.size());
         assertEquals(11, r.ok().size());
         // y over ok runs: n=1 -> 10,11,10,11; n=2 -> 20,21,20,21; n=3 -> 30,31,30 (one failed)
@@ -40,9 +40,9 @@ class ResultsTest {
     private static List<String> orderedLike(List<String> cols) {
         // Result keys come from Map.of, whose order is unspecified: compare the fixed parts and the set.
         assertEquals(List.of("run", "repeat", "n", "mode"), cols.subList(0, 4));
-        assertEquals(List.of("time_ms", "status", "error"), cols.subList(cols.size() - 3, cols.size()));
+        assertEquals(List.of("time_ms", "status", "failure"), cols.subList(cols.size() - 3, cols.size()));
         assertEquals(java.util.Set.of("y", "note"), java.util.Set.copyOf(cols.subList(4, cols.size() - 3)));
-        return List.of("run", "repeat", "n", "mode", "y", "note", "time_ms", "status", "error");
+        return List.of("run", "repeat", "n", "mode", "y", "note", "time_ms", "status", "failure");
     }
 
     @Test
@@ -71,7 +71,7 @@ class ResultsTest {
         assertEquals(r.columns(), back.getFirst());
         int mode = r.columns().indexOf("mode");
         int note = r.columns().indexOf("note");
-        int error = r.columns().indexOf("error");
+        int error = r.columns().indexOf("failure");
         for (int i = 0; i < r.size(); i++) {
             List<String> row = back.get(i + 1);
             assertEquals(r.columns().size(), row.size());
@@ -108,7 +108,7 @@ class ResultsTest {
             Object y = r.get(i).result().get("y");
             assertEquals(y == null ? null : ((Integer) y).longValue(), row.get("y"));
         }
-        assertEquals("IllegalStateException: say \"no\"", rows.get(11).get("error"));
+        assertEquals("IllegalStateException: say \"no\"", rows.get(11).get("failure"));
     }
 
     @Test

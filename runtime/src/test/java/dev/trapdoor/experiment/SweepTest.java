@@ -100,7 +100,7 @@ class SweepTest {
         assertInstanceOf(ArithmeticException.class, bad.cause());
         assertTrue(bad.result().isEmpty());
         assertEquals(Arrays.asList(12, null, 6, null, 3), r.column("q"));
-        assertEquals(Arrays.asList(null, "ArithmeticException: / by zero", null, "ArithmeticException: / by zero", null), r.column("error"));
+        assertEquals(Arrays.asList(null, "ArithmeticException: / by zero", null, "ArithmeticException: / by zero", null), r.column("failure"));
         assertEquals(List.of("ok", "failed", "ok", "failed", "ok"), r.column("status"));
     }
 
