@@ -95,6 +95,7 @@ public final class KvmVcpuBackend implements VcpuBackend {
                     stopRequested = false;
                     vcpu.setImmediateExit(false);
                     info.reset(ExitReason.STOP_REQUEST);
+                    info.rip = rip();
                     info.message = "stop requested";
                     return;
                 }
@@ -152,6 +153,7 @@ public final class KvmVcpuBackend implements VcpuBackend {
                 if (!stopRequested) return false;
                 stopRequested = false;
                 info.reset(ExitReason.STOP_REQUEST);
+                info.rip = rip();
                 info.message = "stop requested";
             }
             default -> {
