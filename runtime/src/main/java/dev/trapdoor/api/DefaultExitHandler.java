@@ -19,7 +19,10 @@ final class DefaultExitHandler {
             case IO_INSTRUCTION -> { io(vm.io(), e); yield null; }
             case EPT_VIOLATION -> e.getSize() > 0 ? mmio(vm.memory().physical(), e) : stop(StopReason.UNHANDLED_EXIT, e, "EPT violation");
             case CPUID -> { cpuid(vm.getCpuid(), vcpu, e); yield null; }
-            case HLT -> stop(StopReason.HALTED, e, "");
+            case HLT -> halt(vm, vcpu, e);
+            case PREEMPTION_TIMER -> null; // the timers that were due have fired; re-enter
+            case RDMSR -> { rdmsr(vm.getMsrs(), vcpu, e); yield null; }
+            case WRMSR -> { wrmsr(vm.getMsrs(), vcpu, e); yield null; }
             case TRIPLE_FAULT -> stop(StopReason.TRIPLE_FAULT, e, "");
             case STOP_REQUEST -> stop(StopReason.INTERRUPTED, e, e.getMessage());
             case EXCEPTION_NMI -> stop(StopReason.EXCEPTION, e, "vector " + e.getVector());
@@ -51,6 +54,39 @@ final class DefaultExitHandler {
         if (e.isIn()) Exit.write(data, 0, e.getSize(), mem.read(e.getGuestPhysical(), e.getSize()));
         else mem.write(e.getGuestPhysical(), e.getSize(), Exit.read(data, 0, e.getSize()));
         return null;
+    }
+
+    /**
+     * HLT: with interrupts enabled and a device timer pending, the guest sleeps until it fires
+     * (virtual time skips ahead); with nothing to wake it, the run stops.
+     */
+    private static RunResult halt(Vm vm, Vcpu vcpu, Exit e) {
+        boolean interruptible = (vcpu.get("eflags") & 0x200) != 0;
+        if (interruptible && vm.time().idle()) return null;
+        return stop(StopReason.HALTED, e, interruptible ? "" : "interrupts disabled");
+    }
+
+    /** RDMSR (SDM: ECX selects, the value goes to EDX:EAX); an MSR the CPU lacks is #GP(0). */
+    private static void rdmsr(MsrTable msrs, Vcpu vcpu, Exit e) {
+        int msr = (int) vcpu.get("ecx");
+        Long v = msr == MsrTable.IA32_TSC && vcpu.getInstructions() >= 0 ? Long.valueOf(vcpu.getInstructions()) : msrs.read(msr);
+        if (v == null) {
+            vcpu.injectException(13, 0);
+            return;
+        }
+        vcpu.set("eax", v & 0xffffffffL);
+        vcpu.set("edx", v >>> 32);
+        vcpu.set("eip", e.getRip() + e.getInstructionLength());
+    }
+
+    private static void wrmsr(MsrTable msrs, Vcpu vcpu, Exit e) {
+        int msr = (int) vcpu.get("ecx");
+        long v = (vcpu.get("edx") << 32) | vcpu.get("eax");
+        if (!msrs.write(msr, v)) {
+            vcpu.injectException(13, 0);
+            return;
+        }
+        vcpu.set("eip", e.getRip() + e.getInstructionLength());
     }
 
     /** CPUID exits unconditionally under VMX; the VMM answers from its table and skips the instruction. */

@@ -75,8 +75,10 @@ public final class Vcpu {
             }
             while (true) {
                 syncRegistersIn();
+                vm.time().arm(backend);
                 backend.run(info);
                 regsValid = false;
+                vm.time().sync(backend);
                 Exit e = new Exit(this, ++exitSequence, info);
                 vm.counters().count(info.reason);
                 RunResult r = dispatch(e, 0);
@@ -131,6 +133,16 @@ public final class Vcpu {
     /** Thread-safe: makes a running vCPU return with {@link StopReason#INTERRUPTED} soon. */
     public void stop() {
         backend.requestStop();
+    }
+
+    /** Delivers an exception (e.g. 13 with error code 0 for #GP) at the next entry. */
+    public boolean injectException(int vector, int errorCode) {
+        syncRegistersIn();
+        return backend.injectException(vector, errorCode);
+    }
+
+    void connectInterruptController(dev.trapdoor.backend.InterruptController c) {
+        backend.setInterruptController(c);
     }
 
     /** Requests an external interrupt (delivered when the guest can take it). */

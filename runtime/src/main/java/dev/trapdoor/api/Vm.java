@@ -36,6 +36,8 @@ public final class Vm implements AutoCloseable, MachineControl {
     private final IoBus io;
     private final CpuidTable cpuid;
     private final ExitCounters counters = new ExitCounters();
+    private final VirtualTime time = new VirtualTime(new dev.trapdoor.devices.clock.VirtualClock());
+    private final MsrTable msrs = MsrTable.p6();
     private final List<ExitWatch> watches = new CopyOnWriteArrayList<>();
     private final Map<String, Object> devices = new LinkedHashMap<>();
     private final List<Vcpu> vcpus = new ArrayList<>();
@@ -65,6 +67,14 @@ public final class Vm implements AutoCloseable, MachineControl {
     public IoBus io() { return io; }
     public IoBus getIo() { return io; }
     public CpuidTable getCpuid() { return cpuid; }
+    /** The model-specific registers RDMSR/WRMSR exits are answered from. */
+    public MsrTable getMsrs() { return msrs; }
+    /** The VM's virtual clock: device timers run on it; on the interpreter it is the instruction count. */
+    public dev.trapdoor.devices.clock.VirtualClock getClock() { return time.clock(); }
+    /** Virtual nanoseconds one guest instruction takes on the interpreter (default 1: a 1 GHz, 1-IPC CPU). */
+    public long getNanosPerInstruction() { return time.nanosPerInstruction(); }
+    public void setNanosPerInstruction(long n) { time.nanosPerInstruction(n); }
+    VirtualTime time() { return time; }
     public ExitCounters counters() { return counters; }
     public ExitCounters getExits() { return counters; }
     public List<Vcpu> getVcpus() { return Collections.unmodifiableList(vcpus); }

@@ -4,11 +4,7 @@ import dev.trapdoor.arch.CpuidTable;
 import dev.trapdoor.backend.Backend;
 import dev.trapdoor.devices.BufferCharBackend;
 import dev.trapdoor.devices.CharBackend;
-import dev.trapdoor.devices.DebugExit;
 import dev.trapdoor.devices.IoBus;
-import dev.trapdoor.devices.IrqLine;
-import dev.trapdoor.devices.PostCodePort;
-import dev.trapdoor.devices.serial.Uart16550;
 import dev.trapdoor.memory.PhysicalMemory;
 
 import java.util.Locale;
@@ -30,6 +26,7 @@ public final class VmBuilder {
     private int debugExitSize = 4;
     private int vcpus = 1;
     private CpuidTable cpuid;
+    private Boards board = Boards.MINI;
 
     VmBuilder(Hypervisor hypervisor) {
         this.hypervisor = hypervisor;
@@ -52,6 +49,8 @@ public final class VmBuilder {
         return this;
     }
     public VmBuilder cpuid(CpuidTable t) { cpuid = t; return this; }
+    /** mini (the seed's mini VMM, the default) or pc (PIC, PIT, RTC, i8042, PCI; COM1 on IRQ 4). */
+    public VmBuilder board(Object b) { board = Boards.of(b); return this; }
 
     /** Applies a map of options, as Groovy's named arguments give them: name, memory, backend, console, debugExit. */
     public VmBuilder options(Map<String, ?> opts) {
@@ -64,8 +63,9 @@ public final class VmBuilder {
                 case "console", "serial" -> console((CharBackend) v);
                 case "debugExit" -> debugExit(((Number) v).intValue());
                 case "vcpus", "cpus" -> vcpus(((Number) v).intValue());
+                case "board", "machine" -> board(v);
                 default -> throw new IllegalArgumentException("unknown VM option '" + e.getKey()
-                        + "': use name, memory, backend, console, debugExit, vcpus");
+                        + "': use name, memory, backend, board, console, debugExit, vcpus");
             }
         }
         return this;
@@ -83,21 +83,12 @@ public final class VmBuilder {
             Vm vm = new Vm(vmName, be, phys, io, cpuid != null ? cpuid : CpuidTable.interpreterDefault());
             CharBackend out = console != null ? console : new BufferCharBackend();
             vm.setConsole(out);
-            Uart16550 uart = new Uart16550(out, IrqLine.NONE);
-            io.map("serial0", 0x3f8, 8, uart);
-            vm.addDevice("serial0", uart);
-            if (debugExitPort >= 0) {
-                DebugExit dx = new DebugExit(debugExitSize, vm);
-                io.map("debug-exit", debugExitPort, debugExitSize, dx);
-                vm.addDevice("debug-exit", dx);
-            }
-            PostCodePort post = new PostCodePort();
-            io.map("post", 0x80, 1, post);
-            vm.addDevice("post", post);
+            var pic = board.wire(vm, io, out, debugExitPort, debugExitSize, memory);
             be.syncMemory(phys);
             for (int i = 0; i < vcpus; i++) {
                 Vcpu v = new Vcpu(vm, i, be.createVcpu(i));
                 vm.addVcpu(v);
+                if (pic != null && i == 0) v.connectInterruptController(pic);
                 v.resetRealMode(0, 0x1000);
             }
             hypervisor.register(vm);

@@ -28,6 +28,26 @@ public interface VcpuBackend extends AutoCloseable {
      */
     default boolean injectInterrupt(int vector) { return false; }
 
+    /**
+     * Connects the board's interrupt controller: the vCPU polls its INTR line whenever it can take
+     * an external interrupt and runs the acknowledge cycle itself, as a CPU's INTR/INTA pins do
+     * (VMX with external-interrupt exiting off). Backends that cannot poll may ignore it.
+     */
+    default void setInterruptController(InterruptController controller) { }
+
+    /**
+     * The VMX-preemption-timer idea on an instruction clock: once {@link #instructionsRetired()}
+     * reaches limit, run() returns with PREEMPTION_TIMER, so the VMM can fire its device timers on
+     * time. Long.MAX_VALUE = no limit. Backends that cannot count instructions ignore it.
+     */
+    default void setInstructionLimit(long limit) { }
+
+    /**
+     * Delivers an exception at the next entry, as VM-entry event injection does (the VMM answering
+     * an exit with #GP, e.g. RDMSR of an MSR it does not model). False where the backend cannot.
+     */
+    default boolean injectException(int vector, int errorCode) { return false; }
+
     @Override
     void close();
 }

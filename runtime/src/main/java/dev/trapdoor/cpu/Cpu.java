@@ -2,6 +2,7 @@ package dev.trapdoor.cpu;
 
 import dev.trapdoor.arch.Segment;
 import dev.trapdoor.arch.X86Registers;
+import dev.trapdoor.backend.InterruptController;
 import dev.trapdoor.memory.PhysicalMemory;
 import dev.trapdoor.vmx.ExecutionControls;
 import dev.trapdoor.vmx.ExitInfo;
@@ -27,6 +28,9 @@ final class Cpu extends Exec {
     private volatile Thread runner;
     private final Decoder.CodeSource fetcher = this::fetchCode;
     private long fetchFirstPage, fetchOtherPage;
+    private InterruptController intr;
+    private long instructionLimit = Long.MAX_VALUE;
+    private int injectedVector = -1, injectedError = -1;
 
     Cpu(PhysicalMemory memory, ExecutionControls controls, BlockCache cache) {
         super(memory, controls);
@@ -61,6 +65,13 @@ final class Cpu extends Exec {
                 if (exitPending) return;
             }
         }
+        if (injectedVector >= 0) {
+            int v = injectedVector;
+            injectedVector = -1;
+            insStart = eip;
+            deliverException(v, injectedError);
+            if (exitPending) return;
+        }
         Block prev = null;
         while (true) {
             if (stopRequested) {
@@ -70,9 +81,19 @@ final class Cpu extends Exec {
                 exit.message = "stop requested";
                 return;
             }
-            if (irqPending && interruptsEnabled() && retired > interruptShadowUntil) {
-                takeInterrupt();
-                if (exitPending) return;
+            if (retired >= instructionLimit) {
+                exit.reset(ExitReason.PREEMPTION_TIMER);
+                exit.rip = eip & 0xffffffffL;
+                return;
+            }
+            if (interruptsEnabled() && retired > interruptShadowUntil) {
+                if (irqPending) {
+                    takeInterrupt();
+                    if (exitPending) return;
+                } else if (intr != null && intr.hasInterrupt()) {
+                    takeExternalInterrupt(intr.acknowledge());
+                    if (exitPending) return;
+                }
             }
             if (halted) {
                 waitForInterrupt();
@@ -100,7 +121,8 @@ final class Cpu extends Exec {
             Insn[] insns = b.insns;
             int n = b.count;
             // An interrupt waiting out an STI/MOV SS shadow is taken right after the shadowed instruction.
-            if (irqPending && interruptShadowUntil >= retired) n = (int) Math.min(n, interruptShadowUntil - retired + 1);
+            if ((irqPending || intr != null) && interruptShadowUntil >= retired) n = (int) Math.min(n, interruptShadowUntil - retired + 1);
+            if (instructionLimit - retired < n) n = (int) Math.max(1, instructionLimit - retired);
             // EFLAGS.TF: one instruction, then a single-step #DB trap (SDM Vol. 3B, 18.3.1.4).
             boolean singleStep = (flagsRest & TF) != 0;
             if (singleStep) n = 1;
@@ -250,6 +272,10 @@ final class Cpu extends Exec {
     private void takeInterrupt() {
         int vector = takeVector();
         if (vector < 0) return;
+        takeExternalInterrupt(vector);
+    }
+
+    private void takeExternalInterrupt(int vector) {
         halted = false;
         insStart = eip;
         try {
@@ -263,12 +289,26 @@ final class Cpu extends Exec {
     /** HLT without HLT exiting: the vCPU sleeps until an interrupt it can take, or a stop request. */
     private void waitForInterrupt() {
         while (!stopRequested) {
-            if (irqPending && interruptsEnabled()) {
+            if ((irqPending || (intr != null && intr.hasInterrupt())) && interruptsEnabled()) {
                 halted = false;
                 return;
             }
             LockSupport.parkNanos(1_000_000L);
         }
+    }
+
+    void setInterruptController(InterruptController c) {
+        intr = c;
+    }
+
+    void setInstructionLimit(long limit) {
+        instructionLimit = limit;
+    }
+
+    /** Delivered at the start of the next run, with EIP at the instruction that exited (a fault). */
+    void injectException(int vector, int errorCode) {
+        injectedVector = vector;
+        injectedError = errorCode;
     }
 
     void requestStop() {

@@ -17,7 +17,7 @@ public final class InterpreterBackend implements Backend {
     private static final Set<ExitReason> REASONS = Collections.unmodifiableSet(EnumSet.of(
             ExitReason.EXCEPTION_NMI, ExitReason.TRIPLE_FAULT, ExitReason.CPUID, ExitReason.HLT,
             ExitReason.IO_INSTRUCTION, ExitReason.RDMSR, ExitReason.WRMSR, ExitReason.INTERNAL_ERROR,
-            ExitReason.STOP_REQUEST));
+            ExitReason.STOP_REQUEST, ExitReason.PREEMPTION_TIMER));
 
     private PhysicalMemory memory;
     private BlockCache cache;

@@ -1,6 +1,7 @@
 package dev.trapdoor.cpu;
 
 import dev.trapdoor.arch.X86Registers;
+import dev.trapdoor.backend.InterruptController;
 import dev.trapdoor.backend.VcpuBackend;
 import dev.trapdoor.memory.PhysicalMemory;
 import dev.trapdoor.vmx.ExecutionControls;
@@ -51,6 +52,22 @@ public final class InterpreterVcpu implements VcpuBackend {
     @Override
     public boolean injectInterrupt(int vector) {
         return cpu.injectInterrupt(vector);
+    }
+
+    @Override
+    public void setInterruptController(InterruptController controller) {
+        cpu.setInterruptController(controller);
+    }
+
+    @Override
+    public void setInstructionLimit(long limit) {
+        cpu.setInstructionLimit(limit);
+    }
+
+    @Override
+    public boolean injectException(int vector, int errorCode) {
+        cpu.injectException(vector, errorCode);
+        return true;
     }
 
     @Override

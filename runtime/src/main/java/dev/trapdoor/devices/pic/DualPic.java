@@ -1,6 +1,6 @@
 package dev.trapdoor.devices.pic;
 
-import dev.trapdoor.devices.InterruptController;
+import dev.trapdoor.backend.InterruptController;
 import dev.trapdoor.devices.IoBus;
 import dev.trapdoor.devices.IrqLine;
 import dev.trapdoor.devices.PioDevice;

@@ -1,4 +1,4 @@
-package dev.trapdoor.devices;
+package dev.trapdoor.backend;
 
 /**
  * The CPU-facing side of an interrupt controller: the INTR pin and the interrupt-acknowledge

@@ -1,0 +1,71 @@
+package dev.trapdoor.api;
+
+import dev.trapdoor.backend.VcpuBackend;
+import dev.trapdoor.devices.clock.VirtualClock;
+
+/**
+ * Drives a VM's virtual clock from its vCPU. On the interpreter, time is the instruction count
+ * times a fixed cost (deterministic: the same run gives the same interrupts at the same
+ * instructions); before each entry the backend is told how many instructions it may run before
+ * the next device timer is due (it then exits with PREEMPTION_TIMER). A backend that cannot count
+ * instructions (KVM) advances the clock by host time at each exit instead.
+ */
+final class VirtualTime {
+    private final VirtualClock clock;
+    private long nanosPerInstruction = 1;
+    private long lastRetired = -1;
+    private long lastHostNanos = -1;
+
+    VirtualTime(VirtualClock clock) {
+        this.clock = clock;
+    }
+
+    VirtualClock clock() { return clock; }
+
+    long nanosPerInstruction() { return nanosPerInstruction; }
+
+    void nanosPerInstruction(long n) {
+        if (n <= 0) throw new IllegalArgumentException("an instruction must take at least 1 ns of virtual time");
+        nanosPerInstruction = n;
+    }
+
+    /** Before entry: let the backend run until the next timer deadline. */
+    void arm(VcpuBackend cpu) {
+        long retired = cpu.instructionsRetired();
+        if (retired < 0) return;
+        if (lastRetired < 0) lastRetired = retired;
+        long deadline = clock.nextDeadline();
+        if (deadline == Long.MAX_VALUE) {
+            cpu.setInstructionLimit(Long.MAX_VALUE);
+        } else {
+            long wait = Math.max(0, deadline - clock.now());
+            long insns = (wait + nanosPerInstruction - 1) / nanosPerInstruction;
+            cpu.setInstructionLimit(retired + Math.max(1, insns));
+        }
+    }
+
+    /** After an exit: advance the clock by what the guest ran and fire the timers that are due. */
+    void sync(VcpuBackend cpu) {
+        long retired = cpu.instructionsRetired();
+        if (retired >= 0) {
+            if (lastRetired >= 0 && retired > lastRetired) clock.advanceAndRun(clock.now() + (retired - lastRetired) * nanosPerInstruction);
+            lastRetired = retired;
+        } else {
+            long host = System.nanoTime();
+            if (lastHostNanos >= 0 && host > lastHostNanos) clock.advanceAndRun(clock.now() + (host - lastHostNanos));
+            lastHostNanos = host;
+        }
+        clock.runDue();
+    }
+
+    /**
+     * The guest halted with interrupts enabled: skip virtual time to the next timer (nothing else
+     * can wake it). False if no timer is pending: the guest would sleep forever.
+     */
+    boolean idle() {
+        long deadline = clock.nextDeadline();
+        if (deadline == Long.MAX_VALUE) return false;
+        clock.advanceAndRun(Math.max(deadline, clock.now()));
+        return true;
+    }
+}
