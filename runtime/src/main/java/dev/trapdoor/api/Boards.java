@@ -45,6 +45,7 @@ public enum Boards {
         Uart16550 uart = new Uart16550(console, com1);
         io.map("serial0", Uart16550.COM1_BASE, Uart16550.PORTS, uart);
         vm.addDevice("serial0", uart);
+        vm.betweenExits(() -> uart.tick(clock.now()));
         if (debugExitPort >= 0) {
             DebugExit dx = new DebugExit(debugExitSize, vm);
             io.map("debug-exit", debugExitPort, debugExitSize, dx);

@@ -79,6 +79,7 @@ public final class Vcpu {
                 backend.run(info);
                 regsValid = false;
                 vm.time().sync(backend);
+                vm.runBetweenExits();
                 Exit e = new Exit(this, ++exitSequence, info);
                 vm.counters().count(info.reason);
                 RunResult r = dispatch(e, 0);

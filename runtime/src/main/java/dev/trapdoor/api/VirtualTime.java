@@ -15,6 +15,9 @@ final class VirtualTime {
     private long nanosPerInstruction = 1;
     private long lastRetired = -1;
     private long lastHostNanos = -1;
+    private boolean realtime;
+    private long anchorHost, anchorVirtual;
+    private java.util.function.BooleanSupplier inputWaiting = () -> false;
 
     VirtualTime(VirtualClock clock) {
         this.clock = clock;
@@ -59,13 +62,47 @@ final class VirtualTime {
     }
 
     /**
+     * Real-time pacing (off by default): an idle guest waits in host time for its next timer, so
+     * virtual time never runs ahead of the wall clock, and input (a key typed on the console)
+     * wakes it early. Interactive sessions want it; experiments want the deterministic default.
+     */
+    void realtime(boolean on, java.util.function.BooleanSupplier inputWaiting) {
+        realtime = on;
+        this.inputWaiting = inputWaiting;
+        anchorHost = System.nanoTime();
+        anchorVirtual = clock.now();
+    }
+
+    boolean realtime() { return realtime; }
+
+    /**
      * The guest halted with interrupts enabled: skip virtual time to the next timer (nothing else
-     * can wake it). False if no timer is pending: the guest would sleep forever.
+     * can wake it), or with real-time pacing wait for it in host time, waking early for input.
+     * False if no timer is pending and no input can come: the guest would sleep forever.
      */
     boolean idle() {
         long deadline = clock.nextDeadline();
-        if (deadline == Long.MAX_VALUE) return false;
-        clock.advanceAndRun(Math.max(deadline, clock.now()));
-        return true;
+        if (!realtime) {
+            if (deadline == Long.MAX_VALUE) return false;
+            clock.advanceAndRun(Math.max(deadline, clock.now()));
+            return true;
+        }
+        if (clock.now() - anchorVirtual > (System.nanoTime() - anchorHost) + 1_000_000_000L) {
+            anchorHost = System.nanoTime(); // virtual time ran far ahead (a burst of work): re-anchor
+            anchorVirtual = clock.now();
+        }
+        while (true) {
+            long hostNow = System.nanoTime();
+            long virtualNow = anchorVirtual + (hostNow - anchorHost);
+            if (virtualNow >= deadline) {
+                clock.advanceAndRun(Math.max(deadline, clock.now()));
+                return true;
+            }
+            if (inputWaiting.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+                clock.advanceAndRun(Math.max(virtualNow, clock.now()));
+                return true;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(Math.min(deadline - virtualNow, 2_000_000L));
+        }
     }
 }

@@ -74,6 +74,22 @@ public final class Vm implements AutoCloseable, MachineControl {
     /** Virtual nanoseconds one guest instruction takes on the interpreter (default 1: a 1 GHz, 1-IPC CPU). */
     public long getNanosPerInstruction() { return time.nanosPerInstruction(); }
     public void setNanosPerInstruction(long n) { time.nanosPerInstruction(n); }
+    /** Real-time pacing: an idle guest waits for its timers in host time and wakes for console input. */
+    public boolean isRealtime() { return time.realtime(); }
+    public void setRealtime(boolean on) { time.realtime(on, this::inputWaiting); }
+
+    private final List<Runnable> betweenExits = new CopyOnWriteArrayList<>();
+
+    /** Work the board does after every exit (UARTs taking console input, their timeouts). */
+    void betweenExits(Runnable r) { betweenExits.add(r); }
+
+    void runBetweenExits() {
+        for (Runnable r : betweenExits) r.run();
+    }
+
+    private boolean inputWaiting() {
+        return console instanceof dev.trapdoor.devices.CharBackend c && c.hasInput();
+    }
     VirtualTime time() { return time; }
     public ExitCounters counters() { return counters; }
     public ExitCounters getExits() { return counters; }

@@ -68,6 +68,11 @@ public final class BufferCharBackend implements CharBackend {
     }
 
     /** Input bytes not yet taken by the guest. */
+    @Override
+    public boolean hasInput() {
+        return pendingInput() > 0;
+    }
+
     public int pendingInput() {
         return input.size();
     }

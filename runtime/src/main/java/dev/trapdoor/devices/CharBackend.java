@@ -11,4 +11,7 @@ public interface CharBackend {
 
     /** The next input byte, or -1 if none is waiting. */
     default int poll() { return -1; }
+
+    /** Whether input is waiting (an idle guest with real-time pacing wakes for it). */
+    default boolean hasInput() { return false; }
 }

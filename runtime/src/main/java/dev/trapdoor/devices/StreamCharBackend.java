@@ -85,6 +85,11 @@ public final class StreamCharBackend implements CharBackend, AutoCloseable {
     }
 
     /** Input bytes read from the stream but not yet taken by the guest. */
+    @Override
+    public boolean hasInput() {
+        return pendingInput() > 0;
+    }
+
     public int pendingInput() {
         return input.size();
     }
