@@ -7,6 +7,8 @@ public final class Breakpoint extends ExitWatch {
     private final ExitCondition condition;
     private final String conditionText;
     private final boolean temporary;
+    /** The linear instruction address of an address breakpoint, or -1 for an exit breakpoint. */
+    long address = -1;
 
     Breakpoint(int id, ExitReason reason, ExitCondition condition, String conditionText, boolean temporary) {
         super(id, reason);
@@ -16,6 +18,8 @@ public final class Breakpoint extends ExitWatch {
     }
 
     public boolean isTemporary() { return temporary; }
+    /** The instruction address this breakpoint stops at, or -1 for a breakpoint on exits. */
+    public long getAddress() { return address; }
 
     @Override
     Action decide(Exit e) {
@@ -24,6 +28,7 @@ public final class Breakpoint extends ExitWatch {
 
     @Override
     public String toString() {
+        if (address >= 0) return String.format("breakpoint #%d at %#x, hit %d time%s%s", id(), address, getHits(), getHits() == 1 ? "" : "s", isEnabled() ? "" : " (disabled)");
         return String.format("breakpoint #%d on %s%s%s, hit %d time%s%s", id(), describeReason(),
                 condition == null ? "" : " if " + (conditionText == null ? "<condition>" : conditionText),
                 temporary ? " (once)" : "", getHits(), getHits() == 1 ? "" : "s", isEnabled() ? "" : " (disabled)");

@@ -25,7 +25,8 @@ final class DefaultExitHandler {
             case WRMSR -> { wrmsr(vm.getMsrs(), vcpu, e); yield null; }
             case TRIPLE_FAULT -> stop(StopReason.TRIPLE_FAULT, e, "");
             case STOP_REQUEST -> stop(StopReason.INTERRUPTED, e, e.getMessage());
-            case EXCEPTION_NMI -> stop(StopReason.EXCEPTION, e, "vector " + e.getVector());
+            // A debugger breakpoint whose watch is disabled: the next entry executes the instruction.
+            case EXCEPTION_NMI -> "breakpoint".equals(e.getMessage()) ? null : stop(StopReason.EXCEPTION, e, "vector " + e.getVector());
             case INTERNAL_ERROR, ENTRY_FAILURE_GUEST_STATE, ENTRY_FAILURE_MSR_LOADING, ENTRY_FAILURE_MACHINE_CHECK ->
                     stop(StopReason.ERROR, e, e.getMessage());
             default -> stop(StopReason.UNHANDLED_EXIT, e, "no default handler for " + e.getReason());

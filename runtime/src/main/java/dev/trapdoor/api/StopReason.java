@@ -4,8 +4,10 @@ package dev.trapdoor.api;
 public enum StopReason {
     /** The guest executed HLT with nothing to wake it. */
     HALTED,
-    /** A breakpoint matched an exit. */
+    /** A breakpoint matched: an exit watch, or a breakpoint on an instruction address. */
     BREAKPOINT,
+    /** {@link Vcpu#step(long)} executed its instructions. */
+    STEPPED,
     /** A hook returned {@link Action#STOP}. */
     HOOK_STOP,
     /** A device asked the machine to stop (isa-debug-exit); the run result carries the status. */

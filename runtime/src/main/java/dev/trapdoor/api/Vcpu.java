@@ -28,6 +28,8 @@ public final class Vcpu {
     private Exit pending;
     private int pendingNextWatch;
     private volatile boolean running;
+    /** Retired-instruction count at which a step ends, or Long.MAX_VALUE when not stepping. */
+    private long stepTarget = Long.MAX_VALUE;
 
     Vcpu(Vm vm, int index, VcpuBackend backend) {
         this.vm = vm;
@@ -64,6 +66,32 @@ public final class Vcpu {
      * stopped on) is finished first, so breakpoints behave as in a debugger.
      */
     public RunResult run() {
+        stepTarget = Long.MAX_VALUE;
+        return enterLoop();
+    }
+
+    /**
+     * Executes n guest instructions (or fewer, if something else stops the run first) and returns
+     * with {@link StopReason#STEPPED}. Exits on the way are handled as in a run. Needs a backend
+     * that counts instructions (the interpreter).
+     */
+    public RunResult step(long n) {
+        if (n <= 0) throw new IllegalArgumentException("step needs a positive instruction count");
+        long now = backend.instructionsRetired();
+        if (now < 0) throw new IllegalStateException("the " + vm.getBackend() + " backend cannot count instructions; step needs the interpreter");
+        stepTarget = now + n;
+        try {
+            return enterLoop();
+        } finally {
+            stepTarget = Long.MAX_VALUE;
+        }
+    }
+
+    public RunResult step() {
+        return step(1);
+    }
+
+    private RunResult enterLoop() {
         if (running) throw new IllegalStateException("vCPU " + index + " is already running");
         running = true;
         try {
@@ -75,7 +103,7 @@ public final class Vcpu {
             }
             while (true) {
                 syncRegistersIn();
-                vm.time().arm(backend);
+                backend.setInstructionLimit(Math.min(vm.time().limit(backend), stepTarget));
                 backend.run(info);
                 regsValid = false;
                 vm.time().sync(backend);
@@ -84,6 +112,8 @@ public final class Vcpu {
                 vm.counters().count(info.reason);
                 RunResult r = dispatch(e, 0);
                 if (r != null) return r;
+                if (stepTarget != Long.MAX_VALUE && backend.instructionsRetired() >= stepTarget)
+                    return RunResult.of(StopReason.STEPPED, null, "");
             }
         } finally {
             running = false;
@@ -134,6 +164,20 @@ public final class Vcpu {
     /** Thread-safe: makes a running vCPU return with {@link StopReason#INTERRUPTED} soon. */
     public void stop() {
         backend.requestStop();
+    }
+
+    /** Linear to guest-physical through the guest's page tables (no side effects); -1 if unmapped. */
+    public long translate(long linear) {
+        syncRegistersIn();
+        return backend.translateLinear(linear);
+    }
+
+    boolean addBackendBreakpoint(long linear) {
+        return backend.addBreakpoint(linear);
+    }
+
+    void removeBackendBreakpoint(long linear) {
+        backend.removeBreakpoint(linear);
     }
 
     /** Delivers an exception (e.g. 13 with error code 0 for #GP) at the next entry. */

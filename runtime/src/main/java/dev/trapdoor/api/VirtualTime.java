@@ -32,19 +32,19 @@ final class VirtualTime {
         nanosPerInstruction = n;
     }
 
-    /** Before entry: let the backend run until the next timer deadline. */
-    void arm(VcpuBackend cpu) {
+    /**
+     * Before entry: the retired-instruction count at which the backend must come back for the next
+     * timer deadline (Long.MAX_VALUE for none, or when the backend cannot count).
+     */
+    long limit(VcpuBackend cpu) {
         long retired = cpu.instructionsRetired();
-        if (retired < 0) return;
+        if (retired < 0) return Long.MAX_VALUE;
         if (lastRetired < 0) lastRetired = retired;
         long deadline = clock.nextDeadline();
-        if (deadline == Long.MAX_VALUE) {
-            cpu.setInstructionLimit(Long.MAX_VALUE);
-        } else {
-            long wait = Math.max(0, deadline - clock.now());
-            long insns = (wait + nanosPerInstruction - 1) / nanosPerInstruction;
-            cpu.setInstructionLimit(retired + Math.max(1, insns));
-        }
+        if (deadline == Long.MAX_VALUE) return Long.MAX_VALUE;
+        long wait = Math.max(0, deadline - clock.now());
+        long insns = (wait + nanosPerInstruction - 1) / nanosPerInstruction;
+        return retired + Math.max(1, insns);
     }
 
     /** After an exit: advance the clock by what the guest ran and fire the timers that are due. */

@@ -230,13 +230,36 @@ public final class Vm implements AutoCloseable, MachineControl {
         return r;
     }
 
-    /** Deletes the breakpoint or hook with this id; false if there is none. */
-    public boolean delete(int id) {
-        return watches.removeIf(w -> w.id() == id);
+    /**
+     * Stops every run before the instruction at this linear address executes (a debugger
+     * breakpoint the guest cannot see; it takes effect on the next instruction, whatever the
+     * decoded-block cache holds). Needs a backend with breakpoints (the interpreter).
+     */
+    public synchronized Breakpoint breakAt(long linear) {
+        long la = linear & 0xffffffffL;
+        if (!backend.exitReasons().contains(ExitReason.EXCEPTION_NMI) || !getVcpu().addBackendBreakpoint(la))
+            throw new IllegalArgumentException("the " + backend.name() + " backend has no instruction breakpoints");
+        Breakpoint b = new Breakpoint(nextWatchId++, ExitReason.EXCEPTION_NMI,
+                e -> e.getVector() == 1 && "breakpoint".equals(e.getMessage()) && e.getGuestLinear() == la,
+                String.format("address %#x", la), false);
+        b.address = la;
+        watches.add(b);
+        return b;
     }
 
-    public void clearWatches() {
-        watches.clear();
+    /** Deletes the breakpoint or hook with this id; false if there is none. */
+    public synchronized boolean delete(int id) {
+        for (ExitWatch w : watches) {
+            if (w.id() != id) continue;
+            if (w instanceof Breakpoint b && b.address >= 0 && watches.stream().noneMatch(o -> o != b && o instanceof Breakpoint ob && ob.address == b.address))
+                getVcpu().removeBackendBreakpoint(b.address);
+            return watches.remove(w);
+        }
+        return false;
+    }
+
+    public synchronized void clearWatches() {
+        for (ExitWatch w : List.copyOf(watches)) delete(w.id());
     }
 
     // ---- MachineControl: devices asking the machine to stop

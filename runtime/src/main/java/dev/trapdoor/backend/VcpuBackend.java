@@ -48,6 +48,18 @@ public interface VcpuBackend extends AutoCloseable {
      */
     default boolean injectException(int vector, int errorCode) { return false; }
 
+    /**
+     * A debugger breakpoint on a linear instruction address, invisible to the guest: run() exits
+     * with EXCEPTION_NMI, vector 1, message "breakpoint", EIP at the instruction, before executing
+     * it; the next run executes it. False where the backend has none (or no free slot).
+     */
+    default boolean addBreakpoint(long linear) { return false; }
+
+    default void removeBreakpoint(long linear) { }
+
+    /** Linear to guest-physical through the guest's paging, without side effects; -1 if unmapped. */
+    default long translateLinear(long linear) { return -1; }
+
     @Override
     void close();
 }

@@ -31,6 +31,11 @@ final class Cpu extends Exec {
     private InterruptController intr;
     private long instructionLimit = Long.MAX_VALUE;
     private int injectedVector = -1, injectedError = -1;
+    /** Debugger breakpoints on linear instruction addresses (not guest-visible: no DR7, no INT3). */
+    private final LongMap<Boolean> breakpoints = new LongMap<>(16);
+    private volatile boolean breakpointsArmed;
+    /** Resuming at a breakpoint executes its instruction once, as EFLAGS.RF does for DR breakpoints. */
+    private int resumeAt = -1;
 
     Cpu(PhysicalMemory memory, ExecutionControls controls, BlockCache cache) {
         super(memory, controls);
@@ -130,6 +135,7 @@ final class Cpu extends Exec {
             for (int k = 0; k < n; k++) {
                 Insn i = insns[k];
                 insStart = eip;
+                if (breakpointsArmed && hitBreakpoint()) return null;
                 eip = (eip + i.len) & ipMask;
                 execute(i);
                 retired++;
@@ -295,6 +301,49 @@ final class Cpu extends Exec {
             }
             LockSupport.parkNanos(1_000_000L);
         }
+    }
+
+    private boolean hitBreakpoint() {
+        int lin = segBase[CS] + eip;
+        if (lin == resumeAt) {
+            resumeAt = -1;
+            return false;
+        }
+        if (breakpoints.get(lin & 0xffffffffL) == null) return false;
+        resumeAt = lin;
+        exit.reset(ExitReason.EXCEPTION_NMI);
+        exit.vector = 1;
+        exit.qualification = 0; // not a DR0-3 match: a debugger breakpoint the guest cannot see
+        exit.rip = eip & 0xffffffffL;
+        exit.guestLinear = lin & 0xffffffffL;
+        exit.message = "breakpoint";
+        exitPending = true;
+        return true;
+    }
+
+    synchronized void addBreakpoint(long linear) {
+        breakpoints.put(linear & 0xffffffffL, Boolean.TRUE);
+        breakpointsArmed = true;
+    }
+
+    synchronized void removeBreakpoint(long linear) {
+        breakpoints.remove(linear & 0xffffffffL);
+        breakpointsArmed = breakpoints.size() > 0;
+    }
+
+    /**
+     * Linear to physical for a debugger: no fault, no accessed/dirty update, -1 when not mapped.
+     * Reads the 32-bit paging structures the same way {@link #translate} does.
+     */
+    long debugTranslate(long linear) {
+        int lin = (int) linear;
+        if ((cr0 & CR0_PG) == 0) return linear & 0xffffffffL;
+        int pde = memory.read32((cr3 & 0xfffff000L) | ((lin >>> 22) << 2));
+        if ((pde & 1) == 0) return -1;
+        if ((pde & 0x80) != 0 && (cr4 & CR4_PSE) != 0) return (pde & 0xffc00000L) | (lin & 0x3fffff);
+        int pte = memory.read32((pde & 0xfffff000L) | (((lin >>> 12) & 0x3ff) << 2));
+        if ((pte & 1) == 0) return -1;
+        return (pte & 0xfffff000L) | (lin & 0xfff);
     }
 
     void setInterruptController(InterruptController c) {

@@ -71,6 +71,22 @@ public final class InterpreterVcpu implements VcpuBackend {
     }
 
     @Override
+    public boolean addBreakpoint(long linear) {
+        cpu.addBreakpoint(linear);
+        return true;
+    }
+
+    @Override
+    public void removeBreakpoint(long linear) {
+        cpu.removeBreakpoint(linear);
+    }
+
+    @Override
+    public long translateLinear(long linear) {
+        return cpu.debugTranslate(linear);
+    }
+
+    @Override
     public void close() {
     }
 }
