@@ -51,6 +51,10 @@ public final class Disassembler {
     public static String format(Insn d, int eip) {
         Row row = d.row;
         if (!row.defined() || row.mnemonic.equals("(bad)")) return "(bad)";
+        if (d.op == Ops.X87 && d.mod == 3) {
+            int k = d.sub - X87Syntax.REGISTER_FORMS;
+            return X87Syntax.registerForm(k >>> 3, k & 7, d.rm);
+        }
         int modeSize = d.code32 ? 4 : 2;
         String name = row.mnemonic(d.osize);
         if (d.op == Ops.JCXZ) name = d.asize == 2 ? "jcxz" : "jecxz";
