@@ -57,6 +57,8 @@ public final class Disassembler {
         }
         int modeSize = d.code32 ? 4 : 2;
         String name = row.mnemonic(d.osize);
+        // The environment and state images follow the operand size; objdump marks the other one with 's' or 'l'.
+        if (d.op == Ops.X87 && d.osize != modeSize && (d.sub == 12 || d.sub == 14 || d.sub == 44 || d.sub == 46)) name += d.osize == 2 ? "s" : "l";
         if (d.op == Ops.JCXZ) name = d.asize == 2 ? "jcxz" : "jecxz";
         if (row == OpcodeTable.ONE_BYTE[0x90]) {
             if (d.rep == 0xf3) return "pause";

@@ -271,8 +271,9 @@ public final class OpcodeTable {
         g7m3[4] = g7[4];
         g7m3[6] = g7[6];
         TWO_BYTE[0x01] = group(g7, g7m3);
-        two(0x02, "lar", LAR, 0, "Gv,Ew", 0);
-        two(0x03, "lsl", LSL, 0, "Gv,Ew", 0);
+        // The selector is 16 bits; objdump prints a register source at the operand size.
+        two(0x02, "lar", LAR, 0, "Gv,Ev", 0);
+        two(0x03, "lsl", LSL, 0, "Gv,Ev", 0);
         two(0x06, "clts", CLTS, 0, "", PRIV);
         two(0x08, "invd", WBINVD, 0, "", PRIV);
         two(0x09, "wbinvd", WBINVD, 0, "", PRIV);
