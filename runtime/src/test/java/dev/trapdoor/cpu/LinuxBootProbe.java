@@ -109,7 +109,10 @@ public final class LinuxBootProbe {
         vcpu.getRegisters(r);
         System.out.println();
         System.out.println("=== stopped: " + why + " after " + vcpu.instructionsRetired() + " instructions, " + exits + " exits");
-        System.out.println(r);
+        System.out.printf("eip=%08x esp=%08x eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x ebp=%08x%n"
+                        + "eflags=%08x cs=%04x ss=%04x cr0=%08x cr2=%08x cr3=%08x cr4=%08x tr=%04x%n",
+                r.eip, r.gpr[4], r.gpr[0], r.gpr[3], r.gpr[1], r.gpr[2], r.gpr[6], r.gpr[7], r.gpr[5],
+                r.eflags, r.seg[X86Registers.CS].selector, r.seg[X86Registers.SS].selector, r.cr0, r.cr2, r.cr3, r.cr4, r.tr.selector);
         System.out.println(vcpu.core().describeAt(r.eip, 48));
     }
 
