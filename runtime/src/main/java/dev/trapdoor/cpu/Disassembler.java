@@ -51,8 +51,14 @@ public final class Disassembler {
     public static String format(Insn d, int eip) {
         Row row = d.row;
         if (!row.defined() || row.mnemonic.equals("(bad)")) return "(bad)";
+        if (d.op == Ops.X87 && d.mod == 3) {
+            int k = d.sub - X87Syntax.REGISTER_FORMS;
+            return X87Syntax.registerForm(k >>> 3, k & 7, d.rm);
+        }
         int modeSize = d.code32 ? 4 : 2;
         String name = row.mnemonic(d.osize);
+        // The environment and state images follow the operand size; objdump marks the other one with 's' or 'l'.
+        if (d.op == Ops.X87 && d.osize != modeSize && (d.sub == 12 || d.sub == 14 || d.sub == 44 || d.sub == 46)) name += d.osize == 2 ? "s" : "l";
         if (d.op == Ops.JCXZ) name = d.asize == 2 ? "jcxz" : "jecxz";
         if (row == OpcodeTable.ONE_BYTE[0x90]) {
             if (d.rep == 0xf3) return "pause";
