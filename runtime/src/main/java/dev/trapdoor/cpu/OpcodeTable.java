@@ -264,8 +264,8 @@ public final class OpcodeTable {
         g7[1] = row("sidt", SIDT, 0, "Ms", SUFFIX | MEM_ONLY);
         g7[2] = row("lgdt", LGDT, 0, "Ms", SUFFIX | MEM_ONLY | PRIV | END);
         g7[3] = row("lidt", LIDT, 0, "Ms", SUFFIX | MEM_ONLY | PRIV | END);
-        g7[4] = row("smsw", SMSW, 0, "Ev", 0);
-        g7[6] = row("lmsw", LMSW, 0, "Ew", PRIV | END);
+        g7[4] = row("smsw", SMSW, 0, "Ev", NO_SUFFIX);
+        g7[6] = row("lmsw", LMSW, 0, "Ew", PRIV | END | NO_SUFFIX);
         g7[7] = row("invlpg", INVLPG, 0, "M", MEM_ONLY | PRIV | END | NO_SUFFIX);
         Row[] g7m3 = invalid8(); // monitor/mwait/vmcall/... live here (SDM Table A-6); #UD for now
         g7m3[4] = g7[4];
