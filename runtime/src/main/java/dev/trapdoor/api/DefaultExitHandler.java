@@ -70,7 +70,7 @@ final class DefaultExitHandler {
     /** RDMSR (SDM: ECX selects, the value goes to EDX:EAX); an MSR the CPU lacks is #GP(0). */
     private static void rdmsr(MsrTable msrs, Vcpu vcpu, Exit e) {
         int msr = (int) vcpu.get("ecx");
-        Long v = msr == MsrTable.IA32_TSC && vcpu.getInstructions() >= 0 ? Long.valueOf(vcpu.getInstructions()) : msrs.read(msr);
+        Long v = msr == MsrTable.IA32_TSC && vcpu.getInstructions() >= 0 ? Long.valueOf(vcpu.getVm().getClock().now()) : msrs.read(msr);
         if (v == null) {
             vcpu.injectException(13, 0);
             return;

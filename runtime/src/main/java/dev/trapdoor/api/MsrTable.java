@@ -22,6 +22,8 @@ public final class MsrTable {
         t.define(IA32_PLATFORM_ID, 0);
         t.define(IA32_BIOS_SIGN_ID, 0);         // microcode revision (EDX) 0: none loaded
         t.define(IA32_MISC_ENABLE, 1);          // fast-strings enabled
+        // No performance-monitoring MSRs: the interpreter counts no events, so PerfEvtSel/PerfCtr
+        // #GP and Linux's PMU probe (rdmsr_safe) falls back to software events, as on a VM without a vPMU.
         return t;
     }
 

@@ -40,6 +40,9 @@ final class VirtualTime {
         long retired = cpu.instructionsRetired();
         if (retired < 0) return Long.MAX_VALUE;
         if (lastRetired < 0) lastRetired = retired;
+        // The TSC runs at 1 GHz of virtual time: retired instructions plus the time skipped while
+        // halted (and the extra cost per instruction), carried as the VMX TSC offset.
+        cpu.setTscOffset(clock.now() - retired);
         long deadline = clock.nextDeadline();
         if (deadline == Long.MAX_VALUE) return Long.MAX_VALUE;
         long wait = Math.max(0, deadline - clock.now());

@@ -42,6 +42,9 @@ public interface VcpuBackend extends AutoCloseable {
      */
     default void setInstructionLimit(long limit) { }
 
+    /** The VMX TSC offset (SDM Vol. 3C, 25.6.5): RDTSC returns the backend's counter plus this. */
+    default void setTscOffset(long offset) { }
+
     /**
      * Delivers an exception at the next entry, as VM-entry event injection does (the VMM answering
      * an exit with #GP, e.g. RDMSR of an MSR it does not model). False where the backend cannot.

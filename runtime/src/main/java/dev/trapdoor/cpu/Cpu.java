@@ -350,6 +350,10 @@ final class Cpu extends Exec {
         intr = c;
     }
 
+    void setTscOffset(long offset) {
+        tscOffset = offset;
+    }
+
     void setInstructionLimit(long limit) {
         instructionLimit = limit;
     }

@@ -47,6 +47,8 @@ abstract class CpuState {
     boolean code32, stack32;
 
     long retired;
+    /** VMX TSC offset: RDTSC reads retired + tscOffset, so the TSC follows the VM's virtual clock. */
+    long tscOffset;
     /** Bumped when the EIP -> physical mapping may change (TLB flush, CS load): block chains older than it are not followed. */
     int translationEpoch;
 

@@ -79,6 +79,11 @@ public final class InterpreterVcpu implements VcpuBackend {
     }
 
     @Override
+    public void setTscOffset(long offset) {
+        cpu.setTscOffset(offset);
+    }
+
+    @Override
     public void setInstructionLimit(long limit) {
         cpu.setInstructionLimit(limit);
     }

@@ -82,10 +82,12 @@ abstract class SystemOps extends FpuOps {
             case INVLPG -> flushTlb();
             case WBINVD -> { }
             case RDTSC -> {
-                // Virtual time: the TSC counts retired instructions, so runs are reproducible.
+                // Virtual time: the TSC counts retired instructions plus the VMX TSC offset the
+                // runtime keeps equal to the time the guest spent halted, so runs are reproducible.
                 if ((cr4 & 4) != 0 && protectedMode() && cpl != 0) throw gp(0);
-                gpr[EAX] = (int) retired;
-                gpr[EDX] = (int) (retired >>> 32);
+                long tsc = retired + tscOffset;
+                gpr[EAX] = (int) tsc;
+                gpr[EDX] = (int) (tsc >>> 32);
             }
             case SLDT, STR -> {
                 if (!protectedMode()) throw ud();
