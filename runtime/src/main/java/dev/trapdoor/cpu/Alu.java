@@ -8,7 +8,7 @@ import dev.trapdoor.vmx.ExecutionControls;
  * shifts, multiply and divide (SDM Vol. 2, SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR, SHLD, SHRD, MUL,
  * IMUL, DIV, IDIV). Where the SDM leaves a flag undefined the rule used is named at the site.
  */
-abstract class Alu extends Interrupts {
+abstract class Alu extends TaskSwitch {
     Alu(PhysicalMemory memory, ExecutionControls controls) {
         super(memory, controls);
     }

@@ -5,8 +5,9 @@ import dev.trapdoor.vmx.ExecutionControls;
 
 /**
  * Control transfers: near and far JMP/CALL/RET, Jcc, LOOP, JCXZ, INT n/INT3/INTO, IRET (SDM Vol. 2
- * for each). Far transfers reach code segments directly; call gates and task switches are not
- * implemented yet and fault with #GP(selector) from the segment loader.
+ * for each). Far JMP/CALL in protected mode reach code segments directly, other tasks through a
+ * TSS or task gate, and code through call gates (CALL to an inner ring switches stacks from the
+ * TSS and copies the gate's parameters). IRET with NT returns to the back-linked task.
  */
 abstract class ControlFlow extends StringIo {
     private static final int[] DATA_SEGMENTS = {ES, DS, FS, GS};
@@ -29,6 +30,7 @@ abstract class ControlFlow extends StringIo {
     }
 
     final void jumpFar(int sel, int off, int osize) {
+        if (systemTarget(sel, false, osize)) return;
         if (osize == 2) off &= 0xffff;
         loadCodeSegment(sel, protectedMode() ? cpl : 0);
         checkCodeLimit(off);
@@ -36,6 +38,7 @@ abstract class ControlFlow extends StringIo {
     }
 
     final void callFar(int sel, int off, int osize) {
+        if (systemTarget(sel, true, osize)) return;
         if (osize == 2) off &= 0xffff;
         int sp = pushFrame(gpr[ESP], osize, segSel[CS]);
         sp = pushFrame(sp, osize, eip);
@@ -43,6 +46,102 @@ abstract class ControlFlow extends StringIo {
         checkCodeLimit(off);
         setSp(sp);
         eip = off;
+    }
+
+    /**
+     * Far JMP/CALL to a system descriptor (SDM Vol. 2, JMP and CALL, protected mode): a TSS or task
+     * gate switches tasks, a call gate transfers to its code segment. False for code segments
+     * (the caller loads them), and in real mode.
+     */
+    private boolean systemTarget(int sel, boolean call, int osize) {
+        if (!protectedMode() || (sel & 0xfffc) == 0) return false;
+        readDescriptor(sel);
+        int access = descAccess(descHi);
+        if ((access & 0x10) != 0) return false;
+        int type = access & 0xf, dpl = (access >>> 5) & 3, err = sel & 0xfffc;
+        if (type != 0x9 && type != 0x5 && type != 0xc && type != 0x4) throw gp(err);
+        if (dpl < cpl || dpl < (sel & 3)) throw gp(err);
+        if ((access & 0x80) == 0) throw fault(11, err);
+        int kind = call ? SWITCH_CALL : SWITCH_JMP;
+        switch (type) {
+            case 0x9 -> switchTask(sel, kind, eip, -1);
+            case 0x5 -> switchTask(descLo >>> 16, kind, eip, -1);
+            default -> throughCallGate(descLo, descHi, type == 0xc ? 4 : 2, call);
+        }
+        return true;
+    }
+
+    private final int[] gateParams = new int[31];
+
+    /** Call gate (SDM Vol. 2, CALL "CALL-GATE"): same privilege, or CALL to a more privileged non-conforming segment. */
+    private void throughCallGate(int lo, int hi, int size, boolean call) {
+        int target = lo >>> 16;
+        int off = (lo & 0xffff) | (size == 4 ? hi & 0xffff0000 : 0);
+        int params = hi & 0x1f;
+        if ((target & 0xfffc) == 0) throw gp(0);
+        readDescriptor(target);
+        int access = descAccess(descHi);
+        int dpl = (access >>> 5) & 3, err = target & 0xfffc;
+        if ((access & 0x18) != 0x18 || dpl > cpl) throw gp(err);
+        if ((access & 0x80) == 0) throw fault(11, err);
+        boolean conforming = (access & 4) != 0;
+        if (!call) {
+            if (!conforming && dpl != cpl) throw gp(err);
+            loadCodeSegment(target, cpl);
+            checkCodeLimit(off);
+            eip = off;
+            return;
+        }
+        if (conforming || dpl == cpl) {
+            int sp = pushFrame(gpr[ESP], size, segSel[CS]);
+            sp = pushFrame(sp, size, eip);
+            loadCodeSegment(target, cpl);
+            checkCodeLimit(off);
+            setSp(sp);
+            eip = off;
+            return;
+        }
+        callInner(target, off, dpl, size, params);
+    }
+
+    /** CALL through a gate to ring dpl: new SS:ESP from the TSS, old SS:ESP and the parameters pushed there. */
+    private void callInner(int target, int off, int dpl, int size, int params) {
+        int tssOff = 4 + dpl * 8;
+        if (tssOff + 5 > trLimit) throw fault(10, trSel & 0xfffc);
+        int newEsp, newSs;
+        int saved = cpl;
+        cpl = 0;
+        try {
+            newEsp = readLin32(trBase + tssOff);
+            newSs = readLin16(trBase + tssOff + 4);
+        } finally {
+            cpl = saved;
+        }
+        int oldSp = stackPointer();
+        for (int k = 0; k < params; k++) gateParams[k] = read(SS, oldSp + k * size, size);
+        int oldSs = segSel[SS], oldEsp = gpr[ESP], oldCs = segSel[CS];
+        int sBase = segBase[SS], sAcc = segAccess[SS];
+        long sLim = segLimit[SS];
+        int oldCpl = cpl;
+        cpl = dpl;
+        try {
+            loadSegment(SS, newSs);
+            int sp = newEsp;
+            sp = pushFrame(sp, size, oldSs);
+            sp = pushFrame(sp, size, oldEsp);
+            for (int k = params - 1; k >= 0; k--) sp = pushFrame(sp, size, gateParams[k]);
+            sp = pushFrame(sp, size, oldCs);
+            sp = pushFrame(sp, size, eip);
+            cpl = oldCpl;
+            loadCodeSegment(target, dpl);
+            checkCodeLimit(off);
+            setSp(sp);
+            eip = off;
+        } catch (CpuFault f) {
+            cpl = oldCpl;
+            setCache(SS, oldSs, sBase, sLim, sAcc);
+            throw f;
+        }
     }
 
     final void retNear(int osize, int release) {
@@ -100,6 +199,10 @@ abstract class ControlFlow extends StringIo {
     }
 
     final void iret(int osize) {
+        if (protectedMode() && (flagsRest & NT) != 0) { // return to the back-linked task (SDM Vol. 3A, 8.3)
+            switchTask(backLink(), SWITCH_IRET, eip, -1);
+            return;
+        }
         int sp = stackPointer();
         int off = read(SS, sp, osize);
         int sel = read(SS, sp + osize, 2);
@@ -114,8 +217,6 @@ abstract class ControlFlow extends StringIo {
             eip = off;
             return;
         }
-        // Nested-task returns and returns to virtual-8086 mode are not modelled yet.
-        if ((flagsRest & NT) != 0) throw gp(0);
         if ((sel & 3) != cpl) {
             returnOuter(sel, off, sp, osize, 0, flags);
             return;

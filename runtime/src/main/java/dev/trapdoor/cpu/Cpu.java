@@ -435,4 +435,24 @@ final class Cpu extends Exec {
     long retired() {
         return retired;
     }
+
+    /**
+     * A listing of the code at CS:eip for diagnostics: up to bytes bytes read through the current
+     * segmentation and paging without faulting or setting A/D bits beyond what a fetch would.
+     */
+    String describeAt(int at, int bytes) {
+        byte[] code = new byte[bytes];
+        int n = 0;
+        int savedVector = faultVector, savedError = faultError, savedAddress = faultAddress;
+        try {
+            for (; n < bytes; n++) code[n] = (byte) memory.read8(translate(segBase[CS] + at + n, ACC_READ));
+        } catch (CpuFault f) {
+            // stop at the first unmapped byte
+        } finally {
+            faultVector = savedVector;
+            faultError = savedError;
+            faultAddress = savedAddress;
+        }
+        return Disassembler.listing(java.util.Arrays.copyOf(code, n), at, code32);
+    }
 }

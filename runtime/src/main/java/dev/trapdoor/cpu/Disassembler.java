@@ -51,8 +51,15 @@ public final class Disassembler {
     public static String format(Insn d, int eip) {
         Row row = d.row;
         if (!row.defined() || row.mnemonic.equals("(bad)")) return "(bad)";
+        if (row.has(Row.MEM_ONLY) && d.mod == 3) return "(bad)"; // lea, les, bound, lcall/ljmp m16:32 ... with a register: #UD
+        if (row.op == Ops.X87 && d.mod == 3) {
+            int k = d.sub - X87Syntax.REGISTER_FORMS;
+            return X87Syntax.registerForm(k >>> 3, k & 7, d.rm);
+        }
         int modeSize = d.code32 ? 4 : 2;
         String name = row.mnemonic(d.osize);
+        // The environment and state images follow the operand size; objdump marks the other one with 's' or 'l'.
+        if (row.op == Ops.X87 && d.osize != modeSize && (d.sub == 12 || d.sub == 14 || d.sub == 44 || d.sub == 46)) name += d.osize == 2 ? "s" : "l";
         if (d.op == Ops.JCXZ) name = d.asize == 2 ? "jcxz" : "jecxz";
         if (row == OpcodeTable.ONE_BYTE[0x90]) {
             if (d.rep == 0xf3) return "pause";
@@ -70,21 +77,14 @@ public final class Disassembler {
         } else if (!row.has(Row.NO_SUFFIX) && memory && !sizedReg) {
             name += suffix(d.size);
         }
-        StringBuilder pre = new StringBuilder();
-        if (d.lock) pre.append("lock ");
-        if (d.rep != 0) {
-            if (row.has(Row.STRING_OP) && !row.has(Row.REPZ) && d.rep == 0xf3) pre.append("rep ");
-            else pre.append(d.rep == 0xf3 ? "repz " : "repnz ");
-        }
-        if (d.segOverride >= 0 && !memory && !row.has(Row.STRING_OP) && d.op != Ops.XLAT) pre.append(SREG[d.segOverride]).append(' ');
-        name = pre + name;
+        name = prefixes(d) + name;
 
         StringBuilder ops = new StringBuilder();
-        if (d.op == Ops.XLAT) {
+        if (row.op == Ops.XLAT) {
             ops.append(segPrefix(d, 3)).append(d.asize == 4 ? "(%ebx)" : "(%bx)");
         } else {
             Operand[] os = row.operands;
-            boolean reverse = d.op != Ops.ENTER && d.op != Ops.BOUND; // objdump keeps Intel order for these two
+            boolean reverse = row.op != Ops.ENTER && row.op != Ops.BOUND; // objdump keeps Intel order for these two
             int immIndex = 0;
             for (int k = 0; k < os.length; k++) {
                 int i = reverse ? os.length - 1 - k : k;
@@ -98,6 +98,28 @@ public final class Disassembler {
         }
         if (ops.length() == 0) return name;
         return String.format("%-6s %s", name, ops);
+    }
+
+    /** lock/rep and a segment override that no memory operand shows, as objdump prints them before the mnemonic. */
+    private static String prefixes(Insn d) {
+        Row row = d.row;
+        StringBuilder pre = new StringBuilder();
+        if (d.lock) pre.append("lock ");
+        if (d.rep != 0) {
+            if (row.has(Row.STRING_OP) && !row.has(Row.REPZ) && d.rep == 0xf3) pre.append("rep ");
+            else pre.append(d.rep == 0xf3 ? "repz " : "repnz ");
+        }
+        // The override shows in a memory operand or a DS:(E)SI string source; otherwise objdump names the unused prefix.
+        boolean shown = row.op == Ops.XLAT || (d.mem && d.mod != 3 && row.op == Ops.X87);
+        for (Operand o : row.operands) {
+            switch (o) {
+                case M, Mp, Ms, Ob, Ov, Xb, Xv -> shown = true;
+                case Eb, Ew, Ed, Ev -> shown |= d.mod != 3;
+                default -> { }
+            }
+        }
+        if (d.segOverride >= 0 && !shown) pre.append(SREG[d.segOverride]).append(' ');
+        return pre.toString();
     }
 
     private static int immIndex(Operand[] os, int i) {
@@ -180,10 +202,13 @@ public final class Disassembler {
         StringBuilder sb = new StringBuilder();
         if (d.segOverride >= 0) sb.append(segPrefix(d, d.segOverride));
         String[] regs = d.asize == 4 ? R32 : R16;
-        boolean hasBase = d.base >= 0, hasIndex = d.index >= 0 || (d.sib && d.base != 4);
+        // A SIB byte without an index prints %eiz unless it is the plain (%esp) form (scale 1, base ESP), as objdump does.
+        boolean hasBase = d.base >= 0, hasIndex = d.index >= 0 || (d.sib && (d.base != 4 || d.scale != 0));
         if (d.dispBytes > 0) {
             if (!hasBase && !hasIndex) {
-                sb.append(hex(d.disp & (d.asize == 2 ? 0xffffL : 0xffffffffL)));
+                // objdump prints a lone disp16 signed, a lone disp32 unsigned
+                sb.append(d.asize == 2 ? (d.disp << 16 >> 16 < 0 ? "-" + hex(-(d.disp << 16 >> 16)) : hex(d.disp & 0xffff))
+                        : hex(d.disp & 0xffffffffL));
             } else {
                 sb.append(d.disp < 0 ? "-" + hex(-(long) d.disp) : hex(d.disp));
             }

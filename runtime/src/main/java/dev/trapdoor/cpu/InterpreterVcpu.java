@@ -20,6 +20,25 @@ public final class InterpreterVcpu implements VcpuBackend {
         this.cpu = new Cpu(memory, controls, cache);
     }
 
+    /** The core, for tests and diagnostics in this package. */
+    Cpu core() {
+        return cpu;
+    }
+
+    /** This vCPU's x87 state (for the GDB stub, snapshots and tests); live, not a copy. */
+    public dev.trapdoor.cpu.fpu.X87 fpu() {
+        return cpu.fpu;
+    }
+
+    /**
+     * FERR#: true while an unmasked x87 exception is pending and a waiting x87 instruction has
+     * signalled it with CR0.NE = 0 (the PC's legacy route to IRQ13). The board polls it after each
+     * run and raises IRQ13 while it is asserted; it clears when the guest clears the exception.
+     */
+    public boolean ferrAsserted() {
+        return cpu.ferrAsserted();
+    }
+
     public int index() {
         return index;
     }

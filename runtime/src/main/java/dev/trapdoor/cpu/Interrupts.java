@@ -104,11 +104,15 @@ abstract class Interrupts extends Segments {
         }
         int type = (hi >>> 8) & 0x1f;
         boolean gate32 = (type & 8) != 0;
-        // 0x06/0x07: 16-bit interrupt/trap gate; 0x0e/0x0f: 32-bit. Task gates are not supported yet.
-        if (type != 0x06 && type != 0x07 && type != 0x0e && type != 0x0f) throw gp(gateErr);
+        // 0x05: task gate; 0x06/0x07: 16-bit interrupt/trap gate; 0x0e/0x0f: 32-bit.
+        if (type != 0x05 && type != 0x06 && type != 0x07 && type != 0x0e && type != 0x0f) throw gp(gateErr);
         int gateDpl = (hi >>> 13) & 3;
         if (software && gateDpl < cpl) throw gp(gateErr);
         if ((hi & 0x8000) == 0) throw fault(11, gateErr);
+        if (type == 0x05) {
+            switchTask(lo >>> 16, SWITCH_INT, returnEip, error);
+            return;
+        }
         int sel = lo >>> 16;
         int offset = (lo & 0xffff) | (hi & 0xffff0000);
         if (!gate32) offset &= 0xffff;
@@ -177,6 +181,12 @@ abstract class Interrupts extends Segments {
             throw f;
         }
     }
+
+    /** What caused a task switch: the busy bit, NT and back link depend on it (SDM Vol. 3A, Table 8-2). */
+    static final int SWITCH_JMP = 0, SWITCH_CALL = 1, SWITCH_IRET = 2, SWITCH_INT = 3;
+
+    /** Task switch to the TSS sel (implemented by {@link TaskSwitch}). */
+    abstract void switchTask(int sel, int kind, int returnEip, int error);
 
     /** Real-mode delivery through the IVT at IDTR.base (SDM Vol. 3A, 20.1.4). */
     private void deliverReal(int vector, int returnEip) {

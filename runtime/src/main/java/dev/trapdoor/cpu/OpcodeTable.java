@@ -195,12 +195,16 @@ public final class OpcodeTable {
         one(0xd4, "aam", BCD, 4, "Ib", 0);
         one(0xd5, "aad", BCD, 5, "Ib", 0);
         one(0xd7, "xlat", XLAT, 0, "", NO_SUFFIX);
-        for (int e = 0xd8; e <= 0xdf; e++) {
-            // x87 escapes: the ModRM byte is consumed so lengths are right; until the FPU lands they raise
-            // #NM when CR0.EM or TS is set (so a kernel can emulate them) and #UD otherwise.
-            Row[] esc = new Row[8];
-            for (int r = 0; r < 8; r++) esc[r] = row("(bad)", X87, 0, "M", 0);
-            ONE_BYTE[e] = group(esc);
+        for (int e = 0; e < 8; e++) {
+            // x87 escapes (SDM Vol. 2, A.4): memory forms by ModRM.reg, register forms decided by FpuOps and X87Syntax.
+            Row[] memForms = new Row[8], regForms = new Row[8];
+            for (int r = 0; r < 8; r++) {
+                int k = e * 8 + r;
+                String m = X87Syntax.MEMORY[k];
+                memForms[r] = m == null ? INVALID : row(m, X87, k, "M", NO_SUFFIX);
+                regForms[r] = row("x87", X87, X87Syntax.REGISTER_FORMS + k, "", 0);
+            }
+            ONE_BYTE[0xd8 + e] = group(memForms, regForms);
         }
         one(0xe0, "loopne", LOOP, 0, "Jb", END);
         one(0xe1, "loope", LOOP, 1, "Jb", END);
@@ -252,23 +256,24 @@ public final class OpcodeTable {
     private static void twoByteMap() {
         Row[] g6 = invalid8();
         String[] g6n = {"sldt", "str", "lldt", "ltr", "verr", "verw"};
-        int[] g6ops = {SLDT, STR, LLDT, LTR, UD, UD};
-        for (int r = 0; r < 6; r++) g6[r] = row(g6n[r], g6ops[r], r, r < 2 ? "Ev" : "Ew", NO_SUFFIX | (r == 2 || r == 3 ? PRIV | END : 0));
+        int[] g6ops = {SLDT, STR, LLDT, LTR, VERRW, VERRW};
+        for (int r = 0; r < 6; r++) g6[r] = row(g6n[r], g6ops[r], r & 1, r < 2 ? "Ev" : "Ew", NO_SUFFIX | (r == 2 || r == 3 ? PRIV | END : 0));
         TWO_BYTE[0x00] = group(g6);
         Row[] g7 = invalid8();
         g7[0] = row("sgdt", SGDT, 0, "Ms", SUFFIX | MEM_ONLY);
         g7[1] = row("sidt", SIDT, 0, "Ms", SUFFIX | MEM_ONLY);
         g7[2] = row("lgdt", LGDT, 0, "Ms", SUFFIX | MEM_ONLY | PRIV | END);
         g7[3] = row("lidt", LIDT, 0, "Ms", SUFFIX | MEM_ONLY | PRIV | END);
-        g7[4] = row("smsw", SMSW, 0, "Ev", 0);
-        g7[6] = row("lmsw", LMSW, 0, "Ew", PRIV | END);
+        g7[4] = row("smsw", SMSW, 0, "Ev", NO_SUFFIX);
+        g7[6] = row("lmsw", LMSW, 0, "Ew", PRIV | END | NO_SUFFIX);
         g7[7] = row("invlpg", INVLPG, 0, "M", MEM_ONLY | PRIV | END | NO_SUFFIX);
         Row[] g7m3 = invalid8(); // monitor/mwait/vmcall/... live here (SDM Table A-6); #UD for now
         g7m3[4] = g7[4];
         g7m3[6] = g7[6];
         TWO_BYTE[0x01] = group(g7, g7m3);
-        two(0x02, "lar", UD, 0, "Gv,Ew", 0);
-        two(0x03, "lsl", UD, 0, "Gv,Ew", 0);
+        // The selector is 16 bits; objdump prints a register source at the operand size.
+        two(0x02, "lar", LAR, 0, "Gv,Ev", 0);
+        two(0x03, "lsl", LSL, 0, "Gv,Ev", 0);
         two(0x06, "clts", CLTS, 0, "", PRIV);
         two(0x08, "invd", WBINVD, 0, "", PRIV);
         two(0x09, "wbinvd", WBINVD, 0, "", PRIV);
@@ -285,6 +290,9 @@ public final class OpcodeTable {
         two(0x30, "wrmsr", WRMSR, 0, "", PRIV | END);
         two(0x31, "rdtsc", RDTSC, 0, "", 0);
         two(0x32, "rdmsr", RDMSR, 0, "", PRIV | END);
+        two(0x33, "rdpmc", RDPMC, 0, "", 0);
+        two(0x34, "sysenter", SYSENTER, 0, "", END);
+        two(0x35, "sysexit", SYSEXIT, 0, "", END | PRIV);
         for (int c = 0; c < 16; c++) {
             two(0x40 + c, "cmov" + CC[c], CMOVCC, c, "Gv,Ev", 0);
             two(0x80 + c, "j" + CC[c], JCC, c, "Jz", END);
@@ -301,6 +309,10 @@ public final class OpcodeTable {
         two(0xab, "bts", BT, 1, "Ev,Gv", LOCKABLE);
         two(0xac, "shrd", SHXD, 1, "Ev,Gv,Ib", 0);
         two(0xad, "shrd", SHXD, 1, "Ev,Gv,CL", 0);
+        Row[] g15 = invalid8(); // SDM Table A-6 group 15: only the x87 state forms (no SSE, no XSAVE, no fences)
+        g15[0] = row("fxsave", FXSAVE, 0, "M", MEM_ONLY | NO_SUFFIX);
+        g15[1] = row("fxrstor", FXSAVE, 1, "M", MEM_ONLY | NO_SUFFIX | END);
+        TWO_BYTE[0xae] = group(g15, invalid8());
         two(0xaf, "imul", IMUL_GE, 0, "Gv,Ev", 0);
         two(0xb0, "cmpxchg", CMPXCHG, 0, "Eb,Gb", LOCKABLE);
         two(0xb1, "cmpxchg", CMPXCHG, 0, "Ev,Gv", LOCKABLE);

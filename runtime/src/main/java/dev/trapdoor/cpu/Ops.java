@@ -35,5 +35,9 @@ final class Ops {
     static final int CMPXCHG8B = 114, RDMSR = 115, WRMSR = 116, FWAIT = 117;
     static final int BOUND = 118, ARPL = 119, INT1 = 120, X87 = 121;
     static final int MOV_RD = 122, MOV_DR = 123;
-    static final int COUNT = 124;
+    static final int FXSAVE = 124;    // sub: 0 fxsave 1 fxrstor
+    static final int SYSENTER = 125, SYSEXIT = 126;
+    static final int LAR = 127, LSL = 128, VERRW = 129;  // VERRW sub: 0 verr 1 verw
+    static final int RDPMC = 130;
+    static final int COUNT = 131;
 }

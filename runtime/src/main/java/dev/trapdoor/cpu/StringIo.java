@@ -103,13 +103,30 @@ abstract class StringIo extends Alu {
 
     // ---- port I/O
 
-    /** SDM Vol. 3A, 19.5.1: with CPL > IOPL in protected mode the TSS I/O bitmap decides; it is not modelled, so #GP(0). */
-    private void checkIoPrivilege() {
-        if (protectedMode() && cpl > ((flagsRest >>> 12) & 3)) throw gp(0);
+    /**
+     * SDM Vol. 3A, 19.5.2: with CPL > IOPL in protected mode the I/O permission bitmap of a 32-bit
+     * TSS decides; every bit for the size bytes from port must be clear. A 16-bit TSS, a map base
+     * past the TSS limit or bits beyond it deny access (#GP(0)).
+     */
+    final void checkIoPrivilege(int port, int size) {
+        if (!protectedMode() || cpl <= ((flagsRest >>> 12) & 3)) return;
+        if ((trAccess & 0xd) != 0x9 || trLimit < 0x67) throw gp(0);
+        int saved = cpl;
+        int bits;
+        cpl = 0;
+        try {
+            long mapBase = readLin16(trBase + 0x66) & 0xffff;
+            long at = mapBase + (port >>> 3);
+            if (at + 1 > trLimit) throw gp(0);
+            bits = readLin16(trBase + (int) at);
+        } finally {
+            cpl = saved;
+        }
+        if (((bits >>> (port & 7)) & ((1 << size) - 1)) != 0) throw gp(0);
     }
 
     final void portIo(Insn i, int port, boolean in, boolean immediate) {
-        checkIoPrivilege();
+        checkIoPrivilege(port, i.size);
         exit.io(port, i.size, in, false, false, immediate, 1);
         if (!in) putElement(0, i.size, gpr[EAX]);
         ioExit(i, 1);
@@ -145,7 +162,7 @@ abstract class StringIo extends Alu {
 
     /** INS/OUTS: one exit per chunk of up to 4 KiB. OUTS copies the chunk out of guest memory first. */
     final void stringIo(Insn i, boolean in) {
-        checkIoPrivilege();
+        checkIoPrivilege(gpr[EDX] & 0xffff, i.size);
         int size = i.size;
         int am = i.asize == 4 ? -1 : 0xffff;
         boolean rep = i.rep != 0;

@@ -11,7 +11,7 @@ import static dev.trapdoor.cpu.Ops.*;
  * descriptor-table and control-register moves, LLDT/LTR, CMPXCHG8B, RDTSC. Rows that reach here
  * with handler UD raise #UD; an unknown handler number is an interpreter bug.
  */
-abstract class SystemOps extends ControlFlow {
+abstract class SystemOps extends FpuOps {
     boolean halted;
     /** Retired-instruction count until which interrupts are inhibited (STI, MOV SS: SDM Vol. 3A, 6.8.3). */
     long interruptShadowUntil = -1;
@@ -116,7 +116,8 @@ abstract class SystemOps extends ControlFlow {
                 setArith(ZF, equal ? ZF : 0);
             }
             case RDMSR, WRMSR -> {
-                // Every MSR access exits (no MSR bitmap yet); the handler emulates it and advances EIP, as for CPUID.
+                if (sysenterMsr(i.op == RDMSR)) return;
+                // Every other MSR access exits (no MSR bitmap yet); the handler emulates it and advances EIP, as for CPUID.
                 exit.reset(i.op == RDMSR ? ExitReason.RDMSR : ExitReason.WRMSR);
                 exit.rip = insStart & 0xffffffffL;
                 exit.instructionLength = i.len;
@@ -124,14 +125,13 @@ abstract class SystemOps extends ControlFlow {
                 retired--;
                 exitPending = true;
             }
-            case FWAIT -> {
-                // No x87 yet: WAIT only checks for a pending #NM (CR0.MP and TS, SDM Vol. 3A, Table 2-2).
-                if ((cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) throw fault(7, -1);
-            }
-            case X87 -> {
-                if ((cr0 & (CR0_EM | CR0_TS)) != 0) throw fault(7, -1);
-                throw ud();
-            }
+            case FWAIT -> fwait();
+            case X87 -> x87(i);
+            case FXSAVE -> fxsave(i, i.sub == 1);
+            case SYSENTER -> sysenter();
+            case SYSEXIT -> sysexit();
+            case LAR, LSL, VERRW -> descriptorQuery(i);
+            case RDPMC -> throw gp(0); // no performance counters: every counter index is invalid (SDM Vol. 2, RDPMC)
             case BOUND -> {
                 // SDM Vol. 2, BOUND: signed bounds at [m] and [m+size]; outside them is #BR.
                 int a = ea(i), os = i.osize;
@@ -221,13 +221,108 @@ abstract class SystemOps extends ControlFlow {
                 flushTlb();
             }
             case 4 -> {
-                // Bits 0-10 are known; PAE (bit 5) is refused until PAE paging is implemented.
-                if ((v & ~0x7df) != 0) throw gp(0);
+                // The bits of the features CPUID reports (SDM Vol. 3A, 2.5): TSD, DE, PSE, PGE, PCE, OSFXSR.
+                // VME, PVI, PAE, MCE and the rest are reserved on this CPU: #GP(0).
+                if ((v & ~CR4_SUPPORTED) != 0) throw gp(0);
                 cr4 = v;
                 flushTlb();
             }
             default -> throw ud();
         }
+    }
+
+    static final int CR4_SUPPORTED = (1 << 2) | (1 << 3) | CR4_PSE | (1 << 7) | (1 << 8) | (1 << 9);
+
+    // ---- SYSENTER / SYSEXIT (SDM Vol. 2, SYSENTER and SYSEXIT)
+
+    static final int MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
+    /** IA32_SYSENTER_CS/ESP/EIP live in the CPU: RDMSR and WRMSR of them complete here without an exit. */
+    int sysenterCs, sysenterEsp, sysenterEip;
+
+    /** RDMSR/WRMSR of the SYSENTER MSRs; false for any other MSR (which exits). */
+    private boolean sysenterMsr(boolean read) {
+        int msr = gpr[ECX];
+        if (msr < MSR_SYSENTER_CS || msr > MSR_SYSENTER_EIP) return false;
+        if (read) {
+            gpr[EAX] = msr == MSR_SYSENTER_CS ? sysenterCs : msr == MSR_SYSENTER_ESP ? sysenterEsp : sysenterEip;
+            gpr[EDX] = 0;
+        } else if (msr == MSR_SYSENTER_CS) {
+            sysenterCs = gpr[EAX] & 0xffff;
+        } else if (msr == MSR_SYSENTER_ESP) {
+            sysenterEsp = gpr[EAX];
+        } else {
+            sysenterEip = gpr[EAX];
+        }
+        return true;
+    }
+
+    private static final int FLAT_CODE = 0xc09b, FLAT_DATA = 0xc093; // type, S, P, D/B, G in the VMX layout
+
+    private void sysenter() {
+        if (!protectedMode() || (sysenterCs & 0xfffc) == 0) throw gp(0);
+        flagsRest &= ~(VM | IF | RF);
+        int cs = sysenterCs & 0xfffc;
+        setCache(CS, cs, 0, 0xffffffffL, FLAT_CODE);
+        setCache(SS, cs + 8, 0, 0xffffffffL, FLAT_DATA);
+        setPrivilege(0);
+        gpr[ESP] = sysenterEsp;
+        eip = sysenterEip;
+    }
+
+    private void sysexit() {
+        if (!protectedMode() || (sysenterCs & 0xfffc) == 0) throw gp(0);
+        int cs = sysenterCs & 0xfffc;
+        setCache(CS, (cs + 16) | 3, 0, 0xffffffffL, FLAT_CODE | (3 << 5));
+        setCache(SS, (cs + 24) | 3, 0, 0xffffffffL, FLAT_DATA | (3 << 5));
+        setPrivilege(3);
+        gpr[ESP] = gpr[ECX];
+        eip = gpr[EDX];
+    }
+
+    private void setPrivilege(int newCpl) {
+        if (cpl != newCpl) {
+            cpl = newCpl;
+            flushTlb(); // the TLB caches user/supervisor rights checked at the old CPL
+        }
+    }
+
+    // ---- LAR, LSL, VERR, VERW (SDM Vol. 2): ZF says whether the selector passed; only table reads fault
+
+    private void descriptorQuery(Insn i) {
+        if (!protectedMode()) throw ud();
+        int sel = readE(i, 2) & 0xffff;
+        boolean ok = (sel & 0xfffc) != 0 && descriptorInTable(sel);
+        if (ok) {
+            int access = descAccess(descHi);
+            int type = access & 0xf, dpl = (access >>> 5) & 3;
+            boolean segment = (access & 0x10) != 0, code = segment && (type & 8) != 0;
+            boolean conforming = code && (type & 4) != 0;
+            ok = switch (i.op) {
+                // LAR: 16/32-bit TSS (available, busy), LDT, call gates, task gate; LSL: the TSSes and the LDT.
+                case LAR -> segment || type == 1 || type == 2 || type == 3 || type == 4 || type == 5 || type == 9 || type == 11 || type == 12;
+                case LSL -> segment || type == 1 || type == 2 || type == 3 || type == 9 || type == 11;
+                default -> segment && (i.sub == 0 ? !code || (type & 2) != 0 : !code && (type & 2) != 0);
+            };
+            if (ok && !conforming) ok = dpl >= cpl && dpl >= (sel & 3);
+        }
+        setArith(ZF, ok ? ZF : 0);
+        if (!ok) return;
+        if (i.op == LAR) setReg(i.reg, i.osize, descHi & (i.osize == 4 ? 0x00f0ff00 : 0xff00));
+        else if (i.op == LSL) setReg(i.reg, i.osize, (int) descLimit(descLo, descHi));
+    }
+
+    /** Reads the descriptor of sel if it lies inside its table; false (no fault) if it does not. */
+    private boolean descriptorInTable(int sel) {
+        long limit;
+        if ((sel & 4) != 0) {
+            if ((ldtrAccess & arch_UNUSABLE) != 0 || (ldtrSel & 0xfffc) == 0) return false;
+            limit = ldtrLimit;
+        } else {
+            limit = gdtLimit & 0xffffL;
+        }
+        if ((sel & 0xfff8) + 7 > limit) return false;
+        readDescriptor(sel);
+        return true;
     }
 
     /** DR4 and DR5 alias DR6 and DR7 unless CR4.DE makes them #UD (SDM Vol. 3B, 18.2.2). */

@@ -1,0 +1,144 @@
+package dev.trapdoor.cpu;
+
+import dev.trapdoor.memory.PhysicalMemory;
+import dev.trapdoor.vmx.ExecutionControls;
+
+/**
+ * Hardware task switching with 32-bit TSSes (SDM Vol. 3A, 8.3): through a task gate in the IDT
+ * (Linux i386 handles #DF this way), JMP or CALL to a TSS or task gate, and IRET with EFLAGS.NT.
+ * The current state goes to the old TSS, the new TSS's busy bit, back link and NT are set by the
+ * kind of switch, then CR3, LDTR, EFLAGS, EIP, the general registers and the segment registers
+ * come from the new TSS. Faults while loading the new task's segments are raised in the new task
+ * (EIP already the new one), as #TS with the selector. 16-bit TSSes are refused (#TS).
+ */
+abstract class TaskSwitch extends Interrupts {
+    private static final int TSS32_MIN_LIMIT = 0x67;
+
+    private final int[] loadSel = new int[6];
+    private final int[] newGpr = new int[8];
+
+    TaskSwitch(PhysicalMemory memory, ExecutionControls controls) {
+        super(memory, controls);
+    }
+
+    /**
+     * Switches to the task whose TSS descriptor is sel (already checked to be a TSS or reached
+     * through a task gate). returnEip is the EIP saved in the old TSS; error, if >= 0, is pushed
+     * on the new task's stack (exceptions with an error code through a task gate).
+     */
+    final void switchTask(int sel, int kind, int returnEip, int error) {
+        sel &= 0xffff;
+        int err = sel & 0xfffc;
+        if ((sel & 4) != 0) throw fault(10, err); // a TSS descriptor lives in the GDT only
+        readDescriptor(sel);
+        int newLo = descLo, newHi = descHi;
+        int type = (newHi >>> 8) & 0x1f;
+        boolean busy = (type & 2) != 0;
+        if ((type & 0x1d) != 0x09) throw fault(10, err); // not a 32-bit TSS
+        if (kind == SWITCH_IRET ? !busy : busy) throw gp(err);
+        if ((newHi & 0x8000) == 0) throw fault(11, err);
+        long newLimit = descLimit(newLo, newHi);
+        if (newLimit < TSS32_MIN_LIMIT) throw fault(10, err);
+        int newBase = descBase(newLo, newHi);
+        if (trLimit < TSS32_MIN_LIMIT) throw fault(10, trSel & 0xfffc);
+
+        // Read the whole new state first, so a page fault here leaves the old task untouched.
+        int saved = cpl;
+        cpl = 0;
+        int newCr3, newEip, newFlags, newLdt;
+        int[] newGpr = this.newGpr;
+        try {
+            newCr3 = readLin32(newBase + 0x1c);
+            newEip = readLin32(newBase + 0x20);
+            newFlags = readLin32(newBase + 0x24);
+            for (int r = 0; r < 8; r++) newGpr[r] = readLin32(newBase + 0x28 + 4 * r);
+            for (int s = 0; s < 6; s++) loadSel[s] = readLin16(newBase + 0x48 + 4 * s);
+            newLdt = readLin16(newBase + 0x60);
+
+            // Save the outgoing task.
+            int flags = getEflags();
+            if (kind == SWITCH_IRET) flags &= ~NT;
+            writeLin32(trBase + 0x1c, cr3);
+            writeLin32(trBase + 0x20, returnEip);
+            writeLin32(trBase + 0x24, flags);
+            for (int r = 0; r < 8; r++) writeLin32(trBase + 0x28 + 4 * r, gpr[r]);
+            for (int s = 0; s < 6; s++) writeLin16(trBase + 0x48 + 4 * s, segSel[s]);
+            if (kind == SWITCH_JMP || kind == SWITCH_IRET) setBusy(trSel, false);
+            if (kind == SWITCH_CALL || kind == SWITCH_INT) {
+                writeLin16(newBase, trSel);
+                newFlags |= NT;
+            }
+            if (kind != SWITCH_IRET) setBusy(sel, true);
+        } finally {
+            cpl = saved;
+        }
+
+        // Commit: from here on faults belong to the new task.
+        trSel = sel;
+        trBase = newBase;
+        trLimit = newLimit;
+        trAccess = descAccess(newHi) | 0x2;
+        cr0 |= CR0_TS;
+        if ((cr0 & CR0_PG) != 0) {
+            cr3 = newCr3;
+            flushTlb();
+        }
+        setEflags((newFlags | 2) & ~VM); // virtual-8086 tasks are not modelled
+        eip = newEip;
+        insStart = newEip;
+        System.arraycopy(newGpr, 0, gpr, 0, 8);
+        for (int s = 0; s < 6; s++) setCache(s, loadSel[s], 0, 0, arch_UNUSABLE);
+        loadNewTaskSegments(newLdt);
+        if (error >= 0) setSp(pushFrame(gpr[ESP], 4, error));
+    }
+
+    /** LDTR, CS (CPL becomes its RPL), SS and the data segments of the new task; invalid ones are #TS(selector). */
+    private void loadNewTaskSegments(int ldt) {
+        try {
+            loadLdt(ldt);
+        } catch (CpuFault f) {
+            throw asTaskFault(ldt);
+        }
+        int cs = loadSel[CS];
+        int newCpl = cs & 3;
+        cpl = newCpl;
+        flushTlb();
+        try {
+            loadCodeSegment(cs, newCpl);
+        } catch (CpuFault f) {
+            throw asTaskFault(cs);
+        }
+        int[] order = {SS, ES, DS, FS, GS};
+        for (int s : order) {
+            try {
+                loadSegment(s, loadSel[s]);
+            } catch (CpuFault f) {
+                throw asTaskFault(loadSel[s]);
+            }
+        }
+    }
+
+    /** #GP from a segment load in the new task becomes #TS(selector); #NP and #SS stay (SDM Vol. 3A, 8.3 step 12). */
+    private RuntimeException asTaskFault(int sel) {
+        if (faultVector == 13) return fault(10, sel & 0xfffc);
+        return CpuFault.SIGNAL;
+    }
+
+    /** Sets or clears the busy bit (type bit 1) of the TSS descriptor for sel in the GDT. */
+    private void setBusy(int sel, boolean busy) {
+        int at = gdtBase + (sel & 0xfff8) + 4;
+        int hi = readLin32(at);
+        writeLin32(at, busy ? hi | 0x200 : hi & ~0x200);
+    }
+
+    /** The back link of the current TSS: IRET with NT returns to it. */
+    final int backLink() {
+        int saved = cpl;
+        cpl = 0;
+        try {
+            return readLin16(trBase);
+        } finally {
+            cpl = saved;
+        }
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Differential test of the interpreter CPU against the host CPU: random cases per instruction
+# group run as a static i386 ELF on the host and on the interpreter; defined results compared.
+#
+#   scripts/cpu/difftest.sh [casesPerGroup=80000] [seed=1] [group...]
+#   DIFF_STRICT=1 scripts/cpu/difftest.sh 3000    # also compare undefined flags (informative)
+#
+# Needs an x86 Linux host that runs i386 executables. Exit status 1 on any mismatch.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+mvn -B -o -q -pl runtime test-compile
+mvn -B -o -q -pl runtime dependency:build-classpath -Dmdep.outputFile="$root/runtime/target/diff-classpath.txt" >/dev/null
+cp="runtime/target/test-classes:runtime/target/classes:$(cat runtime/target/diff-classpath.txt)"
+exec "$JAVA_HOME/bin/java" -Ddiff.strict="${DIFF_STRICT:-false}" -cp "$cp" dev.trapdoor.cpu.diff.DiffMain "$@"

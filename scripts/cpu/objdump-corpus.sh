@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Our disassembler against GNU objdump, instruction by instruction, on Debian's i386 busybox
+# and kernel modules (scripts/guests/fetch.sh fetches them), or on a random sweep:
+#
+#   scripts/cpu/objdump-corpus.sh                 # busybox + every .ko of the fetched kernel
+#   scripts/cpu/objdump-corpus.sh file.ko ...     # given ELF32 files
+#   scripts/cpu/objdump-corpus.sh --sweep 100000 [seed]
+#
+# Prints the match rate and the mismatches by category, with examples.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+mvn -B -o -q -pl runtime test-compile
+mvn -B -o -q -pl runtime dependency:build-classpath -Dmdep.outputFile="$root/runtime/target/diff-classpath.txt" >/dev/null
+cp="runtime/target/test-classes:runtime/target/classes:$(cat runtime/target/diff-classpath.txt)"
+if [[ $# -eq 0 ]]; then
+    [[ -f build/guests/busybox ]] || scripts/guests/fetch.sh >/dev/null
+    mapfile -t files < <(printf '%s\n' build/guests/busybox; find build/guests -path '*lib/modules*' -name '*.ko' | sort)
+    for xz in $(find build/guests -path '*lib/modules*' -name '*.ko.xz'); do
+        [[ -f ${xz%.xz} ]] || xz -dk "$xz"
+        files+=("${xz%.xz}")
+    done
+    set -- "${files[@]}"
+fi
+exec "$JAVA_HOME/bin/java" -cp "$cp" dev.trapdoor.cpu.diff.ObjdumpCorpus "$@"
