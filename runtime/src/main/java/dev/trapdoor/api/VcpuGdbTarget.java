@@ -65,17 +65,14 @@ final class VcpuGdbTarget implements GdbTarget {
     private volatile StopEvent lastStop = StopEvent.stepped();
     private volatile boolean killed, closing;
     private volatile Function<String, String> monitorFallback;
-    /**
-     * Where the x87 state comes from. TODO: the interpreter does not expose its X87 unit through
-     * Vcpu yet; once it does, set this to that accessor (null = no x87 state: gdb sees empty
-     * registers). Reads and writes of st0-st7 and the control registers then work as they stand.
-     */
-    volatile Supplier<X87> x87 = () -> null;
+    /** Where the x87 state comes from: the interpreter's live unit; null (KVM) shows empty registers. */
+    volatile Supplier<X87> x87;
 
     VcpuGdbTarget(Vcpu vcpu) {
         this.vm = vcpu.getVm();
         this.vcpu = vcpu;
         this.phys = vm.getMem().physical();
+        this.x87 = vcpu::x87;
         this.runner = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().daemon().name("gdb-run:" + vm.getName()).factory());
     }
@@ -268,7 +265,8 @@ final class VcpuGdbTarget implements GdbTarget {
     /**
      * Only a real change reaches the vCPU: setting registers drops the exit a stop left pending
      * (an I/O exit a script's breakpoint stopped on would lose its data), so gdb's habit of
-     * writing back what it read must not count as a change.
+     * writing back what it read must not count as a change. The x87 part, likewise, is stored
+     * only when gdb changed it.
      */
     @Override
     public void writeRegisters(I386Registers regs) {
@@ -279,7 +277,10 @@ final class VcpuGdbTarget implements GdbTarget {
             vcpu.setRegisters(r);
         }
         X87 fpu = x87.get();
-        if (fpu != null) GdbX87.store(regs, fpu);
+        if (fpu == null) return;
+        GdbX87.load(current, fpu);
+        if (!Arrays.equals(current.bytes(), INTEGER_BYTES, I386Layout.SIZE, regs.bytes(), INTEGER_BYTES, I386Layout.SIZE))
+            GdbX87.store(regs, fpu);
     }
 
     // ---- memory

@@ -106,6 +106,25 @@ class GdbE2eTest {
         }
     }
 
+    /** The x87 stack as gdb shows it, and a value gdb stores that the guest then converts. */
+    @Test
+    void x87RegistersReadAndWritten() throws Exception {
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = hv.newVm().name("fpu").backend("interp").memory("1M").build();
+            // fld1; fldpi; fistp word [0x2000]; hlt
+            vm.load(new byte[] {(byte) 0xD9, (byte) 0xE8, (byte) 0xD9, (byte) 0xEB, (byte) 0xDF, 0x1E, 0x00, 0x20, (byte) 0xF4}, 0x1000);
+            vm.getVcpu().resetRealMode(0, 0x1000);
+            String out = gdb(vm.gdb(0).getPort(), p -> { }, "break *0x1004", "continue", "p $st0", "p $st1", "p/x $fstat",
+                    "p/x $ftag", "set $st0 = 2.5", "continue", "x/1dh 0x2000", "detach");
+            assertLine(out, "^\\$1 = 3\\.14159265358979323851$");
+            assertLine(out, "^\\$2 = 1$");
+            assertLine(out, "^\\$3 = 0x3000$"); // TOP = 6
+            assertLine(out, "^\\$4 = 0xfff$"); // R6 (pi) and R7 (1.0) valid, the rest empty
+            assertLine(out, "^0x2000:\\s+2$"); // 2.5 rounded to even
+            assertEquals(2, vm.getMem().peek16(0x2000));
+        }
+    }
+
     /** gdb's Ctrl-C (SIGINT to gdb, 0x03 on the wire) stops a guest spinning in jmp $; a killed VM is reported terminated. */
     @Test
     void ctrlCStopsASpinningGuestAndKillEndsIt() throws Exception {
