@@ -172,6 +172,11 @@ public final class Vcpu {
         return backend.translateLinear(linear);
     }
 
+    /** The live x87 unit on the interpreter, null where the backend does not show one (KVM). */
+    dev.trapdoor.cpu.fpu.X87 x87() {
+        return backend instanceof dev.trapdoor.cpu.InterpreterVcpu i ? i.fpu() : null;
+    }
+
     boolean addBackendBreakpoint(long linear) {
         return backend.addBreakpoint(linear);
     }

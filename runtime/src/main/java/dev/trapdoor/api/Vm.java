@@ -280,9 +280,29 @@ public final class Vm implements AutoCloseable, MachineControl {
         return s;
     }
 
+    private GdbStub gdb;
+
+    /** Starts this VM's GDB stub for vCPU 0 on loopback (port 0: a free one), or returns the running one. */
+    public synchronized GdbStub gdb(int port) {
+        if (gdb != null && port != 0 && port != gdb.getPort()) throw new IllegalStateException(name + " already has " + gdb + "; stopGdb() first");
+        if (gdb == null) gdb = GdbStub.start(this, port);
+        return gdb;
+    }
+
+    /** Closes the GDB stub, if any: gdb is disconnected and the guest stays stopped. */
+    public void stopGdb() {
+        GdbStub g;
+        synchronized (this) {
+            g = gdb;
+            gdb = null;
+        }
+        if (g != null) g.close();
+    }
+
     @Override
     public synchronized void close() {
         if (closed) return;
+        stopGdb();
         closed = true;
         for (Vcpu v : vcpus) v.close();
         backend.close();

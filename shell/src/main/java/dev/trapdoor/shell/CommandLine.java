@@ -12,8 +12,9 @@ record CommandLine(String word, String rest) {
     /** Commands that take no argument. */
     static final Set<String> BARE = Set.of("run", "continue", "c", "regs", "exits", "breakpoints", "vms", "reset", "exit", "quit");
     static final List<String> ALL = List.of(":help", ":load", ":js", ":groovy", ":quit",
-            "break", "delete", "breakpoints", "run", "continue", "c", "reset", "regs", "exits", "mem", "poke", "vms", "use");
+            "break", "delete", "breakpoints", "run", "continue", "c", "reset", "regs", "exits", "mem", "poke", "vms", "use", "gdb");
     private static final Pattern IDS = Pattern.compile("\\d+(\\s+\\d+)*");
+    private static final Pattern GDB_ARGS = Pattern.compile("|\\d+|stop");
     private static final Pattern NAME = Pattern.compile("[\\w.-]+");
 
     /** The command on this line, or null if the line is script code. */
@@ -28,6 +29,7 @@ record CommandLine(String word, String rest) {
         return switch (word) {
             case "break" -> new CommandLine(word, rest);
             case "delete" -> IDS.matcher(rest).matches() ? new CommandLine(word, rest) : null;
+            case "gdb" -> GDB_ARGS.matcher(rest).matches() ? new CommandLine(word, rest) : null;
             case "use" -> NAME.matcher(rest).matches() ? new CommandLine(word, rest) : null;
             case "mem", "poke" -> !rest.isEmpty() && startsArgument(rest.charAt(0)) ? new CommandLine(word, rest) : null;
             default -> null;

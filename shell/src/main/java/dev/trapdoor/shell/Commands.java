@@ -3,11 +3,14 @@ package dev.trapdoor.shell;
 import dev.trapdoor.api.Breakpoint;
 import dev.trapdoor.api.ExitCondition;
 import dev.trapdoor.api.ExitWatch;
+import dev.trapdoor.api.GdbStub;
 import dev.trapdoor.api.Vm;
 
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,18 +39,32 @@ final class Commands {
               poke ADDR "text"|BYTES    write a string (escapes \\n \\0 \\xNN) or byte values
               vms                       list VMs (* marks the current one)
               use NAME                  make VM NAME the current one
+              gdb [PORT]                start the GDB stub for the current VM (no PORT: a free one) and
+                                        print the port: in gdb, target remote :PORT. gdb's monitor
+                                        runs exits, regs, why and the shell's mem, poke, breakpoints, vms
+              gdb stop                  close the stub (gdb is disconnected, the guest stays stopped)
             In scripts: vm.breakOn(IO_INSTRUCTION), vm.onExit(HLT) { e -> HANDLED },
             vm.vcpu.eax, vm.mem.peek8(0x1100), hv.createVm(name: 'b', memory: '1M', console: term),
             vm.exits.table(). JS: vm.onExit(HLT, e => HANDLED), hv.createVm({name: 'b'}).""";
 
     private static final Pattern BREAK = Pattern.compile("(\\S+)(?:\\s+if\\s+(.+))?", Pattern.DOTALL);
 
+    /** The shell words gdb's monitor may run: they neither run the VM nor evaluate script code. */
+    private static final Set<String> MONITOR_WORDS = Set.of("mem", "poke", "breakpoints", "vms");
+
     private final Session s;
     private final PrintWriter out;
+    /** Running for gdb's monitor on the stub's thread: no script evaluation (the engines belong to the prompt). */
+    private final boolean forMonitor;
 
     Commands(Session session) {
+        this(session, session.out(), false);
+    }
+
+    private Commands(Session session, PrintWriter out, boolean forMonitor) {
         this.s = session;
-        this.out = session.out();
+        this.out = out;
+        this.forMonitor = forMonitor;
     }
 
     Outcome execute(CommandLine c) {
@@ -79,6 +96,7 @@ final class Commands {
             case "poke" -> poke(c.rest());
             case "vms" -> listVms();
             case "use" -> use(c.rest());
+            case "gdb" -> gdb(c.rest());
             default -> out.println("error: unknown command " + c.word() + " (:help lists them)");
         }
         return Outcome.DONE;
@@ -175,10 +193,38 @@ final class Commands {
         out.println("vm = " + s.vm());
     }
 
+    private void gdb(String args) {
+        Vm v = vm();
+        if (args.equals("stop")) {
+            v.stopGdb();
+            out.println("gdb stub of " + v.getName() + " closed");
+            return;
+        }
+        int port = args.isEmpty() ? 0 : Integer.parseInt(args);
+        GdbStub stub = v.gdb(port);
+        stub.setMonitor(Commands.monitor(s));
+        out.println(stub);
+    }
+
+    /** gdb's monitor commands the stub does not know, run as the shell's read-and-poke words with their output captured. */
+    static java.util.function.Function<String, String> monitor(Session session) {
+        return line -> {
+            CommandLine c = CommandLine.parse(line);
+            if (c == null || !MONITOR_WORDS.contains(c.word()))
+                return "unknown monitor command '" + line + "'; the stub knows exits, regs, why, breakpoints, instructions, and the shell's " + String.join(", ", new java.util.TreeSet<>(MONITOR_WORDS));
+            StringWriter text = new StringWriter();
+            try (PrintWriter w = new PrintWriter(text)) {
+                new Commands(session, w, true).execute(c);
+            }
+            return text.toString();
+        };
+    }
+
     /** A literal, or an expression in the current language that gives a number (vm.vcpu.esi). */
     private long number(String token) {
         Long n = Literals.number(token);
         if (n != null) return n;
+        if (forMonitor) throw new IllegalArgumentException("'" + token + "' is not a number (gdb's monitor takes numbers only)");
         Object v = s.evalValue(token);
         if (v instanceof Number num) return num.longValue();
         throw new IllegalArgumentException("'" + token + "' is not a number (it gave " + v + ")");

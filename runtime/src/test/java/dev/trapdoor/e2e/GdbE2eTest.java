@@ -1,0 +1,161 @@
+package dev.trapdoor.e2e;
+
+import dev.trapdoor.api.GdbStub;
+import dev.trapdoor.api.Hypervisor;
+import dev.trapdoor.api.Vm;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Debian's real gdb, in batch mode, debugging the hello guest on the interpreter through
+ * {@link Vm#gdb(int)}. Skipped when /usr/bin/gdb is missing; {@code -Dgdb.debug=true} prints
+ * gdb's packet log.
+ */
+class GdbE2eTest {
+    static final Path GDB = Path.of("/usr/bin/gdb");
+    static final boolean DEBUG = Boolean.getBoolean("gdb.debug");
+
+    /** Runs gdb attached to the port with the commands; whileRunning gets the process as it runs. */
+    static String gdb(int port, Consumer<Process> whileRunning, String... commands) throws IOException, InterruptedException {
+        Assumptions.assumeTrue(Files.isExecutable(GDB), "no " + GDB + " on this machine (apt-get install gdb)");
+        List<String> cmd = new ArrayList<>(List.of(GDB.toString(), "-nx", "-batch", "-ex", "set debug remote " + (DEBUG ? 1 : 0),
+                "-ex", "target remote :" + port));
+        for (String c : commands) {
+            cmd.add("-ex");
+            cmd.add(c);
+        }
+        Process p = new ProcessBuilder(cmd).start();
+        p.getOutputStream().close();
+        Thread helper = Thread.ofPlatform().daemon().start(() -> whileRunning.accept(p));
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                return e.toString().getBytes(StandardCharsets.UTF_8);
+            }
+        });
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("gdb did not finish");
+        }
+        helper.join(10_000);
+        String errors = new String(err.join(), StandardCharsets.UTF_8);
+        if (DEBUG) System.out.println(errors + "\n----\n" + new String(out, StandardCharsets.UTF_8));
+        // Monitor output (O packets) and gdb's own complaints go to stderr, with the packet log.
+        String said = errors.lines().filter(l -> !l.trim().startsWith("[remote]")).reduce("", (a, b) -> a + b + "\n");
+        for (String bad : List.of("Remote failure reply", "Remote connection closed", "Protocol error", "Cannot ", "Could not ")) {
+            assertFalse(said.contains(bad), "gdb reported \"" + bad + "\":\n" + said + "\n" + new String(out, StandardCharsets.UTF_8));
+        }
+        return new String(out, StandardCharsets.UTF_8) + said;
+    }
+
+    static void assertLine(String out, String regex) {
+        assertTrue(Pattern.compile(regex, Pattern.MULTILINE).matcher(out).find(), "no line matching /" + regex + "/ in:\n" + out);
+    }
+
+    @Test
+    void breakAtTheRepOutsbPatchTheMessageStepAndDetach() throws Exception {
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = HelloGuestTest.helloVm(hv, "interp");
+            GdbStub stub = vm.gdb(0);
+            assertSame(stub, vm.gdb(0), "one stub per VM");
+            String out = gdb(stub.getPort(), p -> { },
+                    "info registers eip", "x/8xb 0x1100", "break *0x104c", "continue", "info registers eip",
+                    "set {char}0x1140 = 'W'", "stepi", "p/x $eip", "monitor exits", "monitor why", "detach");
+            assertLine(out, "^eip\\s+0x1000\\s+0x1000$");
+            // "Hello fr": the message at 0x1100, read through the guest's (identity) translation.
+            assertLine(out, "^0x1100:\\s+0x48\\s+0x65\\s+0x6c\\s+0x6c\\s+0x6f\\s+0x20\\s+0x66\\s+0x72$");
+            assertLine(out, "^Breakpoint 1 at 0x104c$");
+            assertLine(out, "^Breakpoint 1, 0x0000104c in \\?\\? \\(\\)$");
+            assertLine(out, "^eip\\s+0x104c\\s+0x104c$");
+            assertLine(out, "^\\$1 = 0x104e$");
+            assertLine(out, "^IO_INSTRUCTION\\s+30\\s+\\d+$");
+            assertLine(out, "^total\\s+\\d+$");
+            assertLine(out, "^stepped");
+            assertLine(out, "^\\[Inferior 1 \\(Remote target\\) detached\\]$");
+            // The rep outsb ran after the patch: its first byte is the 'W'.
+            assertEquals("Hello from the guest!\nWow in 32-bit protected mode.\n", vm.getSerialOutput());
+            assertTrue(vm.getBreakpoints().isEmpty(), "gdb's breakpoints are gone after the detach: " + vm.getBreakpoints());
+        }
+    }
+
+    @Test
+    void continueToTheHaltIsASigtrapAndTheSessionGoesOn() throws Exception {
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = HelloGuestTest.helloVm(hv, "interp");
+            String out = gdb(vm.gdb(0).getPort(), p -> { }, "continue", "p/x $eip", "monitor why", "x/2xb $eip - 1", "detach");
+            assertLine(out, "^Program received signal SIGTRAP, Trace/breakpoint trap\\.$");
+            assertLine(out, "^\\$1 = 0x104f$"); // after the hlt at 0x104e
+            assertLine(out, "^halted.*interrupts disabled");
+            assertLine(out, "^0x104e:\\s+0xf4\\s+0xeb$"); // hlt; jmp halt
+            assertEquals(HelloGuestTest.EXPECTED, vm.getSerialOutput());
+        }
+    }
+
+    /** The x87 stack as gdb shows it, and a value gdb stores that the guest then converts. */
+    @Test
+    void x87RegistersReadAndWritten() throws Exception {
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = hv.newVm().name("fpu").backend("interp").memory("1M").build();
+            // fld1; fldpi; fistp word [0x2000]; hlt
+            vm.load(new byte[] {(byte) 0xD9, (byte) 0xE8, (byte) 0xD9, (byte) 0xEB, (byte) 0xDF, 0x1E, 0x00, 0x20, (byte) 0xF4}, 0x1000);
+            vm.getVcpu().resetRealMode(0, 0x1000);
+            String out = gdb(vm.gdb(0).getPort(), p -> { }, "break *0x1004", "continue", "p $st0", "p $st1", "p/x $fstat",
+                    "p/x $ftag", "set $st0 = 2.5", "continue", "x/1dh 0x2000", "detach");
+            assertLine(out, "^\\$1 = 3\\.14159265358979323851$");
+            assertLine(out, "^\\$2 = 1$");
+            assertLine(out, "^\\$3 = 0x3000$"); // TOP = 6
+            assertLine(out, "^\\$4 = 0xfff$"); // R6 (pi) and R7 (1.0) valid, the rest empty
+            assertLine(out, "^0x2000:\\s+2$"); // 2.5 rounded to even
+            assertEquals(2, vm.getMem().peek16(0x2000));
+        }
+    }
+
+    /** gdb's Ctrl-C (SIGINT to gdb, 0x03 on the wire) stops a guest spinning in jmp $; a killed VM is reported terminated. */
+    @Test
+    void ctrlCStopsASpinningGuestAndKillEndsIt() throws Exception {
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = hv.newVm().name("spin").backend("interp").memory("1M").build();
+            vm.load(new byte[] {(byte) 0xEB, (byte) 0xFE}, 0x1000); // jmp $
+            vm.getVcpu().resetRealMode(0, 0x1000);
+            GdbStub stub = vm.gdb(0);
+            String out = gdb(stub.getPort(), p -> interruptOnceRunning(vm, p), "continue", "p/x $eip", "monitor why", "kill");
+            assertLine(out, "^Program received signal SIGINT, Interrupt\\.$");
+            assertLine(out, "^\\$1 = 0x1000$");
+            assertLine(out, "^interrupted");
+            assertTrue(vm.getVcpu().getInstructions() > 1000, "it ran: " + vm.getVcpu().getInstructions());
+            assertTrue(stub.isKilled());
+            assertFalse(vm.getVcpu().isRunning());
+            String again = gdb(stub.getPort(), p -> { }, "info registers eip");
+            assertLine(again, "^The target is not running");
+            assertLine(again, "^The program has no registers now\\.$");
+        }
+    }
+
+    private static void interruptOnceRunning(Vm vm, Process gdb) {
+        try {
+            long start = System.nanoTime();
+            while (gdb.isAlive() && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30)
+                    && !(vm.getVcpu().isRunning() && vm.getVcpu().getInstructions() > 10_000)) {
+                Thread.sleep(10);
+            }
+            if (gdb.isAlive()) new ProcessBuilder("kill", "-INT", Long.toString(gdb.pid())).start().waitFor();
+        } catch (IOException | InterruptedException e) {
+            throw new RuntimeException(e);
+        }
+    }
+}
