@@ -31,9 +31,12 @@ final class Cpu extends Exec {
     private InterruptController intr;
     private long instructionLimit = Long.MAX_VALUE;
     private int injectedVector = -1, injectedError = -1;
-    /** Debugger breakpoints on linear instruction addresses (not guest-visible: no DR7, no INT3). */
-    private final LongMap<Boolean> breakpoints = new LongMap<>(16);
-    private volatile boolean breakpointsArmed;
+    /**
+     * Debugger breakpoints on linear instruction addresses (not guest-visible: no DR7, no INT3),
+     * sorted, replaced whole on change. A block is checked instruction by instruction only when
+     * one of them falls inside it, so breakpoints elsewhere cost one binary search per block.
+     */
+    private volatile long[] breakpoints = new long[0];
     /** Resuming at a breakpoint executes its instruction once, as EFLAGS.RF does for DR breakpoints. */
     private int resumeAt = -1;
 
@@ -132,10 +135,12 @@ final class Cpu extends Exec {
             boolean singleStep = (flagsRest & TF) != 0;
             if (singleStep) n = 1;
             int ipMask = b.code32 ? -1 : 0xffff;
+            long[] bps = breakpoints;
+            boolean checkBreakpoints = bps.length != 0 && breakpointInBlock(bps, b);
             for (int k = 0; k < n; k++) {
                 Insn i = insns[k];
                 insStart = eip;
-                if (breakpointsArmed && hitBreakpoint()) return null;
+                if (checkBreakpoints && hitBreakpoint(bps)) return null;
                 eip = (eip + i.len) & ipMask;
                 execute(i);
                 retired++;
@@ -303,13 +308,23 @@ final class Cpu extends Exec {
         }
     }
 
-    private boolean hitBreakpoint() {
+    private boolean breakpointInBlock(long[] bps, Block b) {
+        long start = (segBase[CS] + eip) & 0xffffffffL;
+        Insn last = b.insns[b.count - 1];
+        long end = start + last.offset + last.len;
+        int at = java.util.Arrays.binarySearch(bps, start);
+        if (at >= 0) return true;
+        int next = -at - 1;
+        return next < bps.length && bps[next] < end;
+    }
+
+    private boolean hitBreakpoint(long[] bps) {
         int lin = segBase[CS] + eip;
         if (lin == resumeAt) {
             resumeAt = -1;
             return false;
         }
-        if (breakpoints.get(lin & 0xffffffffL) == null) return false;
+        if (java.util.Arrays.binarySearch(bps, lin & 0xffffffffL) < 0) return false;
         resumeAt = lin;
         exit.reset(ExitReason.EXCEPTION_NMI);
         exit.vector = 1;
@@ -322,13 +337,17 @@ final class Cpu extends Exec {
     }
 
     synchronized void addBreakpoint(long linear) {
-        breakpoints.put(linear & 0xffffffffL, Boolean.TRUE);
-        breakpointsArmed = true;
+        long la = linear & 0xffffffffL;
+        if (java.util.Arrays.binarySearch(breakpoints, la) >= 0) return;
+        long[] next = java.util.Arrays.copyOf(breakpoints, breakpoints.length + 1);
+        next[next.length - 1] = la;
+        java.util.Arrays.sort(next);
+        breakpoints = next;
     }
 
     synchronized void removeBreakpoint(long linear) {
-        breakpoints.remove(linear & 0xffffffffL);
-        breakpointsArmed = breakpoints.size() > 0;
+        long la = linear & 0xffffffffL;
+        breakpoints = java.util.Arrays.stream(breakpoints).filter(x -> x != la).toArray();
     }
 
     /**
