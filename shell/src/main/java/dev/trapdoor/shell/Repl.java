@@ -22,6 +22,7 @@ public final class Repl {
         this.terminal = terminal;
         this.session = session;
         this.commands = new Commands(session);
+        session.useTerminal(terminal);
         LineReaderBuilder b = LineReaderBuilder.builder()
                 .terminal(terminal)
                 .appName("trapdoor")
