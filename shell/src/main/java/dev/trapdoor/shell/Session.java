@@ -291,7 +291,7 @@ public final class Session implements AutoCloseable {
             out.print(text);
             if (!text.endsWith("\n")) out.println();
         }
-        if (target.getConsole() == terminalConsole && !terminalConsole.atLineStart()) out.println();
+        if (terminalConsole.feedsFromHere(target.getConsole()) && !terminalConsole.atLineStart()) out.println();
         out.println("[" + target.getName() + "] " + r);
         if (TerminalConsole.isDetach(r)) out.println(PAUSED);
         out.flush();
