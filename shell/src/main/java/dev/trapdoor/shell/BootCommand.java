@@ -8,10 +8,8 @@ import dev.trapdoor.devices.StreamCharBackend;
 import org.jline.terminal.Terminal;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -84,17 +82,11 @@ final class BootCommand {
 
     private int boot(LinuxMachine m, Terminal terminal) {
         PrintWriter screen = terminal.writer();
-        StreamCharBackend file = null;
+        CharBackend cable = null;
         try (Session s = new Session(Hypervisor.create(), screen, err, true)) {
             s.useTerminal(terminal);
             s.attachKeysAlways(true);
-            CharBackend cable;
-            if (m.getSerialFile() == null) {
-                cable = s.terminalConsole();
-            } else {
-                file = new StreamCharBackend(null, openSerialFile(m.getSerialFile()), StreamCharBackend.Flush.PER_NEWLINE);
-                cable = file;
-            }
+            cable = m.openSerial(s.terminalConsole());
             AtomicReference<Vm> booted = new AtomicReference<>();
             ConsoleWatch watch = new ConsoleWatch(cable);
             if (m.isBatch()) watch.onCommandExit(status -> booted.get().stop()); // the command ended: done, no need to wait for poweroff
@@ -113,14 +105,8 @@ final class BootCommand {
         } catch (IOException e) {
             return usage("cannot write the serial file: " + e.getMessage());
         } finally {
-            if (file != null) file.close();
+            if (cable instanceof StreamCharBackend file) file.close();
         }
-    }
-
-    private static OutputStream openSerialFile(Path p) throws IOException {
-        Path parent = p.toAbsolutePath().getParent();
-        if (parent != null) Files.createDirectories(parent);
-        return Files.newOutputStream(p);
     }
 
     private RunResult firstRun(Session s, Vm vm, LinuxMachine m, Terminal terminal) {

@@ -12,12 +12,13 @@ import dev.trapdoor.api.RunResult;
  * @param status  the exit status
  * @param message one line for stderr, or null when there is nothing to say
  */
-record BootOutcome(int status, String message) {
-    static final int USAGE = 2;
-    static final int FAILED = 4;
-    static final int STOPPED = 130;
+public record BootOutcome(int status, String message) {
+    public static final int USAGE = 2;
+    public static final int FAILED = 4;
+    public static final int STOPPED = 130;
 
-    static BootOutcome of(RunResult r, ConsoleWatch watch, boolean batch) {
+    /** The status and line for a run that ended with r; batch: a --cmd run, whose status is its command's. */
+    public static BootOutcome of(RunResult r, ConsoleWatch watch, boolean batch) {
         if (batch && watch.getCommandStatus() >= 0) return new BootOutcome(watch.getCommandStatus(), null);
         BootOutcome end = switch (r.reason()) {
             case SHUTDOWN -> r.status() >= 0

@@ -4,6 +4,7 @@ import dev.trapdoor.api.Hypervisor;
 import dev.trapdoor.api.Vm;
 import dev.trapdoor.boot.Initramfs;
 import dev.trapdoor.devices.CharBackend;
+import dev.trapdoor.devices.StreamCharBackend;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -91,6 +92,20 @@ public final class LinuxMachine {
         return parse(Arrays.asList(args));
     }
 
+    /**
+     * For scripts: the same options, with the guests scripts/guests/fetch.sh puts under
+     * HOME/build/guests as the default kernel and busybox (when neither --initrd nor
+     * --initramfs-busybox is given).
+     */
+    public static LinuxMachine parseWithGuests(List<String> args, Path home) {
+        List<String> a = new ArrayList<>(args);
+        if (a.stream().noneMatch(x -> x.equals("--kernel") || x.startsWith("--kernel=")))
+            a.addAll(List.of("--kernel", home.resolve("build/guests/bzImage-686").toString()));
+        if (a.stream().noneMatch(x -> x.startsWith("--initrd") || x.startsWith("--initramfs-busybox")))
+            a.addAll(List.of("--initramfs-busybox", home.resolve("build/guests/busybox").toString()));
+        return parse(a);
+    }
+
     private void set(String option, String value) {
         switch (option) {
             case "--kernel" -> kernel = Path.of(value);
@@ -134,6 +149,18 @@ public final class LinuxMachine {
     public String getName() {
         String n = kernel.getFileName().toString().replaceAll("[^\\w.-]", "-");
         return n.isEmpty() ? "boot" : n;
+    }
+
+    /**
+     * The serial cable --serial asks for: the terminal's console for stdio, else a new file
+     * (output only; its directory is made). The caller closes a file cable when done.
+     */
+    public CharBackend openSerial(CharBackend terminal) throws IOException {
+        Path file = getSerialFile();
+        if (file == null) return terminal;
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
+        return new StreamCharBackend(null, Files.newOutputStream(file), StreamCharBackend.Flush.PER_NEWLINE);
     }
 
     /** The files the machine needs, each readable; otherwise an IllegalArgumentException naming the first that is not. */
