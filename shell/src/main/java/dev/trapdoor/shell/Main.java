@@ -139,7 +139,8 @@ public final class Main {
         return "Trapdoor: a scriptable trap-and-emulate hypervisor. Groovy here, :js for JavaScript.\n"
                 + "hv = the hypervisor (backends: " + kvm + ")\n"
                 + demo + "\n"
-                + "Type run to start it, break IO_INSTRUCTION to stop on port I/O, :help for the rest.";
+                + "Type run to start it, break IO_INSTRUCTION to stop on port I/O, :help for the rest.\n"
+                + "A guest on this terminal gets the keys while it runs (Ctrl-C too); Ctrl-] returns to the prompt.";
     }
 
     /** $TRAPDOOR_HOME/history, else ~/.trapdoor_history; null (no history) if the directory cannot be made. */

@@ -93,11 +93,29 @@ class BootCommandTest {
         assertEquals("", r.screen());
     }
 
+    @Test
+    void theBusyboxInitramfsIsBuiltOnceAndCachedBesideBusybox() throws Exception {
+        Path bb = Files.write(dir.resolve("busybox"), "not really busybox".getBytes());
+        Path first = LinuxMachine.busyboxInitramfs(bb);
+        assertEquals(dir, first.getParent());
+        assertTrue(first.getFileName().toString().matches("busybox-initramfs-[0-9a-f]{12}\\.cpio\\.gz"), first.toString());
+        long made = Files.getLastModifiedTime(first).toMillis();
+        assertEquals(first, LinuxMachine.busyboxInitramfs(bb), "the same busybox and /init: the cached file");
+        assertEquals(made, Files.getLastModifiedTime(first).toMillis());
+        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(first))) {
+            String cpio = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(cpio.startsWith("070701") && cpio.contains("init\0") && cpio.contains("not really busybox"), "a newc archive");
+        }
+        Files.write(bb, "another busybox".getBytes());
+        assertTrue(!LinuxMachine.busyboxInitramfs(bb).equals(first), "a new busybox makes a new initramfs");
+    }
+
     // ---- runs
 
     @Test
-    void cmdRunsInBatchAndExitsWithTheCommandsStatus() {
-        BootHarness.Run r = boot("", "--kernel", guest().toString(), "--cmd", "uname -m", "--memory", "8M");
+    void cmdRunsInBatchAndExitsWithTheCommandsStatus() throws Exception {
+        Path bb = Files.write(dir.resolve("busybox"), new byte[1024]);
+        BootHarness.Run r = boot("", "--kernel", guest().toString(), "--cmd", "uname -m", "--memory", "8M", "--initramfs-busybox", bb.toString());
         assertEquals(TestGuests.MULTIBOOT_CMD_STATUS, r.status(), r.all());
         assertTrue(r.screen().contains(ConsoleWatch.READY_MARKER + "\n"), r.screen());
         assertTrue(r.screen().contains("quiet trapdoor.cmd=\"uname -m\""), "the command reached the kernel command line: " + r.screen());
