@@ -31,7 +31,8 @@ final class Commands {
               delete N                  delete breakpoint or hook N
               breakpoints               list breakpoints and hooks
               run                       run the current VM; after a breakpoint it continues
-              continue, c               continue after a breakpoint (Ctrl-C stops a running guest)
+              continue, c               continue after a breakpoint or Ctrl-] (Ctrl-C stops a running guest
+                                        whose console is not attached)
               reset                     vCPU back to real mode at 0000:1000 (the demo VM also reloads its guest)
               regs                      registers of the current VM's vCPU
               exits                     exits counted by reason
@@ -43,6 +44,10 @@ final class Commands {
                                         print the port: in gdb, target remote :PORT. gdb's monitor
                                         runs exits, regs, why and the shell's mem, poke, breakpoints, vms
               gdb stop                  close the stub (gdb is disconnected, the guest stays stopped)
+            Guest console: a VM made with console: term gets the keyboard while it runs: keys go to its
+            serial port, Ctrl-C too (it interrupts a command in the guest's shell); Ctrl-] pauses the guest
+            and returns here, continue attaches again. In scripts: term.run(vm) runs with the keys attached.
+            Linux: trapdoor boot --kernel FILE ... on the command line, or examples/linux/boot.groovy.
             In scripts: vm.breakOn(IO_INSTRUCTION), vm.onExit(HLT) { e -> HANDLED },
             vm.vcpu.eax, vm.mem.peek8(0x1100), hv.createVm(name: 'b', memory: '1M', console: term),
             vm.exits.table(). JS: vm.onExit(HLT, e => HANDLED), hv.createVm({name: 'b'}).""";

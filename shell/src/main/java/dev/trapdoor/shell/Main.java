@@ -20,6 +20,10 @@ public final class Main {
     static final String USAGE = """
             usage: trapdoor                      start the interactive shell (Groovy; :js for JavaScript)
                    trapdoor run FILE [ARGS...]   run a .groovy or .js script and exit with its status
+                   trapdoor boot --kernel FILE [--initrd FILE|--initramfs-busybox FILE] [--append STR] [--cmd "..."]
+                                 [--memory 64M] [--backend interp|kvm] [--serial stdio|file:PATH] [--vmlinux]
+                                 [--realtime|--deterministic]
+                                                 boot a kernel on a PC board, console here (trapdoor boot --help)
                    trapdoor --help               this text
             Scripts see hv (the hypervisor), args (their arguments), out(...) to print,
             opt('backend', 'interp') for the value of --backend X in args, and exit(n).
@@ -38,6 +42,10 @@ public final class Main {
             case "--help", "-h", "help" -> {
                 System.out.println(USAGE);
                 return 0;
+            }
+            case "boot" -> {
+                PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+                return new BootCommand(err, Main::openTerminal, historyFile()).run(Arrays.asList(argv).subList(1, argv.length));
             }
             case "run" -> {
                 if (argv.length < 2) {
@@ -131,11 +139,12 @@ public final class Main {
         return "Trapdoor: a scriptable trap-and-emulate hypervisor. Groovy here, :js for JavaScript.\n"
                 + "hv = the hypervisor (backends: " + kvm + ")\n"
                 + demo + "\n"
-                + "Type run to start it, break IO_INSTRUCTION to stop on port I/O, :help for the rest.";
+                + "Type run to start it, break IO_INSTRUCTION to stop on port I/O, :help for the rest.\n"
+                + "A guest on this terminal gets the keys while it runs (Ctrl-C too); Ctrl-] returns to the prompt.";
     }
 
     /** $TRAPDOOR_HOME/history, else ~/.trapdoor_history; null (no history) if the directory cannot be made. */
-    private static Path historyFile() {
+    static Path historyFile() {
         String home = System.getenv("TRAPDOOR_HOME");
         if (home == null || home.isBlank()) return Path.of(System.getProperty("user.home"), ".trapdoor_history");
         try {

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 
 /**
  * The prompt: reads a command or a Groovy/JS input (several lines when unfinished), runs it, prints
- * the outcome. Ctrl-C clears the line at the prompt and stops the guest while one runs; Ctrl-D quits.
+ * the outcome. Ctrl-C clears the line at the prompt and stops the guest while one runs, except a
+ * guest whose console is attached to the terminal: it gets Ctrl-C, and Ctrl-] stops it. Ctrl-D quits.
  */
 public final class Repl {
     private final Terminal terminal;
@@ -22,6 +23,7 @@ public final class Repl {
         this.terminal = terminal;
         this.session = session;
         this.commands = new Commands(session);
+        session.useTerminal(terminal);
         LineReaderBuilder b = LineReaderBuilder.builder()
                 .terminal(terminal)
                 .appName("trapdoor")

@@ -4,6 +4,7 @@ import dev.trapdoor.api.ExitCondition;
 import dev.trapdoor.api.Hypervisor;
 import dev.trapdoor.api.RunResult;
 import dev.trapdoor.api.Vm;
+import org.jline.terminal.Terminal;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -35,6 +36,11 @@ public final class Session implements AutoCloseable {
     private Language language = Language.GROOVY;
     private Vm vm;
     private int inputs;
+    private Terminal terminal;
+    private Terminal openedTerminal;
+    private boolean attachKeysAlways;
+    private volatile Thread runThread;
+    private final Map<Vm, RunResult> lastResults = new java.util.WeakHashMap<>();
 
     /**
      * @param out         where results and script output go (the terminal's writer)
@@ -48,6 +54,7 @@ public final class Session implements AutoCloseable {
         this.printer = new Out(out);
         this.interactive = interactive;
         this.terminalConsole = new TerminalConsole(out);
+        terminalConsole.keyboard(this::keyboardTerminal);
         engines.put(Language.GROOVY, new Lazy<>(() -> start(() -> new GroovyEngine(interactive), "1")));
         engines.put(Language.JS, new Lazy<>(() -> start(() -> {
             WriterOutputStream stream = new WriterOutputStream(out);
@@ -55,6 +62,38 @@ public final class Session implements AutoCloseable {
             js.setArgs(args);
             return js;
         }, "1")));
+    }
+
+    /** The terminal keys come from while a guest's console is attached (the prompt's terminal). */
+    public synchronized void useTerminal(Terminal t) {
+        terminal = t;
+    }
+
+    /**
+     * Whether run and continue attach the keyboard to a guest whose console is the terminal even
+     * when the terminal is a dumb one (piped input): {@code trapdoor boot} and tests want that; the
+     * prompt on a pipe does not (the lines after run are for the prompt).
+     */
+    public synchronized void attachKeysAlways(boolean on) {
+        attachKeysAlways = on;
+    }
+
+    private synchronized boolean attachesKeys() {
+        if (attachKeysAlways) return true;
+        return terminal != null && !Terminal.TYPE_DUMB.equals(terminal.getType()) && !Terminal.TYPE_DUMB_COLOR.equals(terminal.getType());
+    }
+
+    /** The prompt's terminal, or (in batch runs, for a script's term.run(vm)) the system terminal, opened once. */
+    private synchronized Terminal keyboardTerminal() {
+        if (terminal != null) return terminal;
+        if (openedTerminal == null) {
+            try {
+                openedTerminal = Main.openTerminal();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot open the terminal for keyboard input: " + e.getMessage(), e);
+            }
+        }
+        return openedTerminal;
     }
 
     /** Makes an engine, runs a first tiny input (most of its start-up cost), then shares the session's variables with it. */
@@ -226,18 +265,46 @@ public final class Session implements AutoCloseable {
 
     // ---- guest runs
 
-    /** Runs the current VM (continuing a stopped run) and prints new serial output and the result. */
+    /**
+     * Runs the current VM (continuing a stopped run) and prints new serial output and the result.
+     * A VM whose console is the terminal gets the keyboard while it runs (see {@link #attachKeysAlways}).
+     */
     public RunResult runVm(Vm target) {
-        RunResult r = target.run();
+        boolean attach = terminalConsole.feedsFromHere(target.getConsole()) && attachesKeys();
+        if (attach) {
+            out.println("[" + target.getName() + "] " + ATTACHED);
+            out.flush();
+        }
+        RunResult r;
+        runThread = Thread.currentThread();
+        try {
+            r = attach ? terminalConsole.run(target) : target.run();
+        } finally {
+            runThread = null;
+            Thread.interrupted(); // a Ctrl-C that woke an idle guest is spent
+        }
+        synchronized (this) {
+            lastResults.put(target, r);
+        }
         String text = serial.newOutput(target);
         if (!text.isEmpty()) {
             out.print(text);
             if (!text.endsWith("\n")) out.println();
         }
-        if (target.getConsole() == terminalConsole && !terminalConsole.atLineStart()) out.println();
+        if (terminalConsole.feedsFromHere(target.getConsole()) && !terminalConsole.atLineStart()) out.println();
         out.println("[" + target.getName() + "] " + r);
+        if (TerminalConsole.isDetach(r)) out.println(PAUSED);
         out.flush();
         return r;
+    }
+
+    static final String ATTACHED = "console attached: keys go to the guest, Ctrl-C too; "
+            + TerminalConsole.DETACH_NAME + " returns to the trapdoor prompt";
+    static final String PAUSED = "The guest is paused; type continue to resume it with the console attached.";
+
+    /** The result of the last run of v through {@link #runVm}, or null. */
+    public synchronized RunResult lastResult(Vm v) {
+        return lastResults.get(v);
     }
 
     /** Ctrl-C while a guest runs: stop every running VM. Safe from any thread. */
@@ -245,6 +312,8 @@ public final class Session implements AutoCloseable {
         for (Vm v : hv.getVms()) {
             if (v.getVcpus().stream().anyMatch(c -> c.isRunning())) v.stop();
         }
+        Thread t = runThread;
+        if (t != null) t.interrupt(); // an idle guest waiting in host time (real-time pacing) wakes and sees the stop
     }
 
     @Override
@@ -252,5 +321,13 @@ public final class Session implements AutoCloseable {
         for (LanguageEngine e : started) e.close();
         started.clear();
         hv.close();
+        if (openedTerminal != null) {
+            try {
+                openedTerminal.close();
+            } catch (java.io.IOException e) {
+                // nothing left to restore
+            }
+            openedTerminal = null;
+        }
     }
 }

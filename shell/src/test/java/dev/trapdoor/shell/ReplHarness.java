@@ -37,6 +37,27 @@ final class ReplHarness {
         return screen.toString(StandardCharsets.UTF_8).replace("\r", "");
     }
 
+    /**
+     * Feeds raw input (keys for a guest mixed with prompt lines) to a fresh session whose run
+     * and continue attach the keyboard to a guest on the terminal, as on a real terminal.
+     */
+    static String runAttached(String input) {
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        try (Terminal t = new DumbTerminal("test", Terminal.TYPE_DUMB, new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
+                screen, StandardCharsets.UTF_8)) {
+            Path history = Files.createTempFile("trapdoor-history", "");
+            try (Session s = new Session(Hypervisor.create(), t.writer(), t.writer(), true)) {
+                s.attachKeysAlways(true);
+                new Repl(t, s, history).loop();
+            } finally {
+                Files.deleteIfExists(history);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return screen.toString(StandardCharsets.UTF_8).replace("\r", "");
+    }
+
     /** Groovy lines that make a VM with its serial port on the terminal, running the hello guest if it is there. */
     static String[] helloVm(String name) {
         String load = Files.isRegularFile(HELLO) ? "vm.load('" + HELLO.toString().replace("\\", "/") + "', 0x1000)" : "null";
