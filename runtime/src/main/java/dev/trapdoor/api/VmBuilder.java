@@ -80,13 +80,15 @@ public final class VmBuilder {
             phys.addRam("ram", 0, memory);
             IoBus io = new IoBus();
             String vmName = name != null ? name : hypervisor.nextName();
-            Vm vm = new Vm(vmName, be, phys, io, cpuid != null ? cpuid : CpuidTable.interpreterDefault());
+            Vm vm = new Vm(vmName, be, phys, io, cpuid != null ? cpuid : be.defaultCpuid());
             CharBackend out = console != null ? console : new BufferCharBackend();
             vm.setConsole(out);
             var pic = board.wire(vm, io, out, debugExitPort, debugExitSize, memory);
             be.syncMemory(phys);
             for (int i = 0; i < vcpus; i++) {
-                Vcpu v = new Vcpu(vm, i, be.createVcpu(i));
+                var vb = be.createVcpu(i);
+                vb.setCpuid(vm.getCpuid());
+                Vcpu v = new Vcpu(vm, i, vb);
                 vm.addVcpu(v);
                 if (pic != null && i == 0) v.connectInterruptController(pic);
                 v.resetRealMode(0, 0x1000);

@@ -23,6 +23,9 @@ public interface Backend extends AutoCloseable {
 
     VcpuBackend createVcpu(int index);
 
+    /** The CPU model a VM gets when its script names none: what this backend can really run. */
+    dev.trapdoor.arch.CpuidTable defaultCpuid();
+
     @Override
     void close();
 }

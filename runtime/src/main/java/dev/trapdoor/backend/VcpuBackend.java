@@ -42,6 +42,9 @@ public interface VcpuBackend extends AutoCloseable {
      */
     default void setInstructionLimit(long limit) { }
 
+    /** What CPUID answers in this vCPU where the backend, not an exit handler, answers it (KVM_SET_CPUID2). */
+    default void setCpuid(dev.trapdoor.arch.CpuidTable table) { }
+
     /** The VMX TSC offset (SDM Vol. 3C, 25.6.5): RDTSC returns the backend's counter plus this. */
     default void setTscOffset(long offset) { }
 

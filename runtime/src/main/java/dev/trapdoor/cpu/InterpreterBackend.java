@@ -42,6 +42,11 @@ public final class InterpreterBackend implements Backend {
     }
 
     @Override
+    public dev.trapdoor.arch.CpuidTable defaultCpuid() {
+        return dev.trapdoor.arch.CpuidTable.interpreterDefault();
+    }
+
+    @Override
     public synchronized VcpuBackend createVcpu(int index) {
         if (memory == null) throw new IllegalStateException("syncMemory must be called before createVcpu");
         return new InterpreterVcpu(index, memory, cache);

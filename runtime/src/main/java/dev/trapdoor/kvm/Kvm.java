@@ -2,6 +2,7 @@ package dev.trapdoor.kvm;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The KVM subsystem: an open /dev/kvm. Creates VMs and answers capability questions. The fd is
@@ -40,6 +41,25 @@ public final class Kvm implements AutoCloseable {
 
     public int vcpuMmapSize() {
         return ioctl("KVM_GET_VCPU_MMAP_SIZE", KvmAbi.KVM_GET_VCPU_MMAP_SIZE, 0);
+    }
+
+    /** KVM_GET_SUPPORTED_CPUID: the CPUID leaves KVM can give a guest on this host. */
+    public dev.trapdoor.arch.CpuidTable supportedCpuid() {
+        try (Arena a = Arena.ofConfined()) {
+            int max = 256;
+            long entry = KvmAbi.KVM_CPUID_ENTRY2.byteSize();
+            MemorySegment buf = a.allocate(KvmAbi.KVM_CPUID2.byteSize() + max * entry, 8);
+            buf.set(ValueLayout.JAVA_INT, 0, max);
+            ioctl("KVM_GET_SUPPORTED_CPUID", KvmAbi.KVM_GET_SUPPORTED_CPUID, buf.address());
+            int n = buf.get(ValueLayout.JAVA_INT, 0);
+            dev.trapdoor.arch.CpuidTable t = new dev.trapdoor.arch.CpuidTable();
+            for (int i = 0; i < n; i++) {
+                MemorySegment e = buf.asSlice(KvmAbi.KVM_CPUID2.byteSize() + i * entry, entry);
+                t.set(e.get(ValueLayout.JAVA_INT, 0), e.get(ValueLayout.JAVA_INT, 4), new dev.trapdoor.arch.CpuidTable.Leaf(
+                        e.get(ValueLayout.JAVA_INT, 12), e.get(ValueLayout.JAVA_INT, 16), e.get(ValueLayout.JAVA_INT, 20), e.get(ValueLayout.JAVA_INT, 24)));
+            }
+            return t;
+        }
     }
 
     public KvmVm createVm() {

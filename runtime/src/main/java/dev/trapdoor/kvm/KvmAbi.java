@@ -69,6 +69,15 @@ final class KvmAbi {
 
     static final StructLayout KVM_INTERRUPT = structLayout(JAVA_INT.withName("irq"));
 
+    /** struct kvm_cpuid_entry2 (40 bytes) and the header of struct kvm_cpuid2 (nent, padding). */
+    static final StructLayout KVM_CPUID_ENTRY2 = structLayout(
+            JAVA_INT.withName("function"), JAVA_INT.withName("index"), JAVA_INT.withName("flags"),
+            JAVA_INT.withName("eax"), JAVA_INT.withName("ebx"), JAVA_INT.withName("ecx"), JAVA_INT.withName("edx"),
+            sequenceLayout(3, JAVA_INT).withName("padding"));
+    static final StructLayout KVM_CPUID2 = structLayout(JAVA_INT.withName("nent"), JAVA_INT.withName("padding"));
+    /** kvm_cpuid_entry2.flags: the entry depends on ECX (the subleaf). */
+    static final int CPUID_FLAG_SIGNIFICANT_INDEX = 1;
+
     static final StructLayout KVM_TRANSLATION = structLayout(
             JAVA_LONG.withName("linear_address"), JAVA_LONG.withName("physical_address"),
             JAVA_BYTE.withName("valid"), JAVA_BYTE.withName("writeable"), JAVA_BYTE.withName("usermode"),
@@ -193,6 +202,8 @@ final class KvmAbi {
     static final long KVM_CREATE_VM = io(0x01);
     static final long KVM_CHECK_EXTENSION = io(0x03);
     static final long KVM_GET_VCPU_MMAP_SIZE = io(0x04);
+    static final long KVM_GET_SUPPORTED_CPUID = iowr(0x05, KVM_CPUID2);
+    static final long KVM_SET_CPUID2 = iow(0x90, KVM_CPUID2);
     static final long KVM_CREATE_VCPU = io(0x41);
     static final long KVM_SET_USER_MEMORY_REGION = iow(0x46, KVM_USERSPACE_MEMORY_REGION);
     static final long KVM_SET_TSS_ADDR = io(0x47);

@@ -112,6 +112,12 @@ public final class KvmBackend implements Backend {
         return memory;
     }
 
+    /** What KVM can give a guest on this host (KVM_GET_SUPPORTED_CPUID), as QEMU's -cpu host does. */
+    @Override
+    public dev.trapdoor.arch.CpuidTable defaultCpuid() {
+        return kvm.supportedCpuid();
+    }
+
     @Override
     public synchronized VcpuBackend createVcpu(int index) {
         KvmVcpuBackend v = new KvmVcpuBackend(this, vm.createVcpu(index), index, syncRegs);

@@ -106,6 +106,30 @@ public final class KvmVcpu implements AutoCloseable {
     }
 
     /** KVM_INTERRUPT: queues an external interrupt for the next entry (only without an in-kernel irqchip). */
+    /** KVM_SET_CPUID2: what CPUID answers in this vCPU (one entry per leaf and subleaf). */
+    public synchronized void setCpuid(dev.trapdoor.arch.CpuidTable table) {
+        var rows = table.rows();
+        long entry = KVM_CPUID_ENTRY2.byteSize();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(KVM_CPUID2.byteSize() + rows.size() * entry, 8);
+            buf.set(ValueLayout.JAVA_INT, 0, rows.size());
+            int i = 0;
+            for (var r : rows.entrySet()) {
+                int leaf = (int) (r.getKey() >>> 32), sub = (int) (long) r.getKey();
+                boolean indexed = sub != 0 || rows.containsKey(((long) leaf << 32) | 1);
+                MemorySegment e = buf.asSlice(KVM_CPUID2.byteSize() + i++ * entry, entry);
+                e.set(ValueLayout.JAVA_INT, 0, leaf);
+                e.set(ValueLayout.JAVA_INT, 4, sub);
+                e.set(ValueLayout.JAVA_INT, 8, indexed ? CPUID_FLAG_SIGNIFICANT_INDEX : 0);
+                e.set(ValueLayout.JAVA_INT, 12, r.getValue().eax());
+                e.set(ValueLayout.JAVA_INT, 16, r.getValue().ebx());
+                e.set(ValueLayout.JAVA_INT, 20, r.getValue().ecx());
+                e.set(ValueLayout.JAVA_INT, 24, r.getValue().edx());
+            }
+            check("KVM_SET_CPUID2", Libc.ioctl(capture, fd, KVM_SET_CPUID2, buf));
+        }
+    }
+
     public synchronized void interrupt(int vector) {
         interrupt.set(ValueLayout.JAVA_INT, 0, vector & 0xff);
         check("KVM_INTERRUPT(" + vector + ")", Libc.ioctl(capture, fd, KVM_INTERRUPT_IOCTL, interrupt));

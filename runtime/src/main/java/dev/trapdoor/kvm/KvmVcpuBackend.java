@@ -352,6 +352,11 @@ public final class KvmVcpuBackend implements VcpuBackend {
     }
 
     @Override
+    public void setCpuid(dev.trapdoor.arch.CpuidTable table) {
+        vcpu.setCpuid(table);
+    }
+
+    @Override
     public void close() {
         if (closed) return;
         if (running) {

@@ -63,6 +63,7 @@ final class ScriptedBackend implements Backend {
     @Override public String name() { return "scripted"; }
     @Override public Set<ExitReason> exitReasons() { return reasons; }
     @Override public void syncMemory(PhysicalMemory memory) { }
+    @Override public dev.trapdoor.arch.CpuidTable defaultCpuid() { return dev.trapdoor.arch.CpuidTable.interpreterDefault(); }
     @Override public void close() { }
 
     @Override
