@@ -332,6 +332,17 @@ public final class KvmVcpuBackend implements VcpuBackend {
 
     private void deliverPendingInterrupt() {
         int v = pendingVector.get();
+        if (v < 0 && intr != null && intr.hasInterrupt()) {
+            // A user-space 8259 (no in-kernel irqchip): run the INTA cycle only when KVM says the
+            // guest can take the interrupt now, else ask for an interrupt-window exit (as QEMU does).
+            if (!registersChanged && vcpu.readyForInterrupt()) {
+                vcpu.interrupt(intr.acknowledge());
+                vcpu.setRequestInterruptWindow(false);
+            } else {
+                vcpu.setRequestInterruptWindow(true);
+            }
+            return;
+        }
         if (v < 0) {
             vcpu.setRequestInterruptWindow(false);
             return;
@@ -349,6 +360,14 @@ public final class KvmVcpuBackend implements VcpuBackend {
     /** Whether a vector is still waiting for the guest to take interrupts. */
     public boolean interruptPending() {
         return pendingVector.get() >= 0;
+    }
+
+    private volatile dev.trapdoor.backend.InterruptController intr;
+
+    /** The board's 8259 pair, served from user space before each KVM_RUN (no in-kernel irqchip is created). */
+    @Override
+    public void setInterruptController(dev.trapdoor.backend.InterruptController controller) {
+        intr = controller;
     }
 
     @Override
