@@ -1,0 +1,62 @@
+package dev.trapdoor.e2e;
+
+import dev.trapdoor.api.DeprivilegedMonitor;
+import dev.trapdoor.api.Hypervisor;
+import dev.trapdoor.api.RunResult;
+import dev.trapdoor.api.StopReason;
+import dev.trapdoor.api.Vm;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * examples/depriv/kernel.bin run two ways: at ring 0 under the interpreter's VMX-style controls,
+ * and deprivileged at ring 3 under the trap-and-emulate monitor.
+ */
+class DeprivilegedMonitorTest {
+    static final Path KERNEL = Path.of("../examples/depriv/kernel.bin");
+    static final long CONFIG = 0x1f00, IF_FLAGS = 0x11ac, NSYSCALLS = 0x11a8;
+
+    record Outcome(RunResult result, String serial, long exits, DeprivilegedMonitor monitor, long ifFlags, long nullCalls) {}
+
+    static Outcome run(boolean deprivileged, int nullCalls, int writes) throws Exception {
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = hv.newVm().memory("1M").build();
+            vm.load(Files.readAllBytes(KERNEL), 0x1000);
+            vm.getMem().poke32(CONFIG, nullCalls);
+            vm.getMem().poke32(CONFIG + 4, writes);
+            DeprivilegedMonitor m = null;
+            if (deprivileged) { m = new DeprivilegedMonitor(vm).boot(0x1000); if (System.getenv("DEPRIV_TRACE") != null) m.trace(System.out::println); }
+            else vm.getVcpu().resetFlat32(0x1000);
+            RunResult r = vm.run();
+            return new Outcome(r, vm.getSerialOutput(), vm.getExits().total(), m, vm.getMem().peek32(IF_FLAGS), vm.getMem().peek32(NSYSCALLS));
+        }
+    }
+
+    @Test
+    void vmxModeRunsTheKernelAtRingZero() throws Exception {
+        Outcome o = run(false, 3, 2);
+        assertEquals(StopReason.SHUTDOWN, o.result().reason(), o.result().toString());
+        assertEquals(1, o.result().status(), "exit(0) through isa-debug-exit: (0 << 1) | 1");
+        assertEquals("kernel: up\nkernel: IF after popf = 1\nuser: hello\n..\nuser: done\n", o.serial());
+        assertEquals(3, o.nullCalls());
+    }
+
+    @Test
+    void deprivilegedRunsTheSameKernelAtRingThree() throws Exception {
+        Outcome o = run(true, 3, 2);
+        assertEquals(StopReason.SHUTDOWN, o.result().reason(), o.result() + " " + o.monitor());
+        assertEquals(1, o.result().status(), o.monitor().toString());
+        assertTrue(o.serial().startsWith("kernel: up\nkernel: IF after popf = "), o.serial());
+        assertTrue(o.serial().endsWith("user: hello\n..\nuser: done\n"), o.serial());
+        assertEquals(3, o.nullCalls(), "every null system call reached the guest kernel's handler");
+        var kinds = o.monitor().getTrapsByKind();
+        assertEquals(1 + 3 + 2 + 1 + 1, kinds.get("int 0x80"), kinds.toString()); // hello, 3 null, 2 writes, done, exit
+        assertEquals(1 + kinds.get("int 0x80") - 1, kinds.get("iret"), "the boot IRET to user mode and every system call but exit returned through an emulated IRET");
+        assertEquals(o.monitor().getTraps(), o.exits(), "every exit is one trap into the monitor");
+        assertEquals(3, o.monitor().getVirtual().getCpl(), "the guest ended in its user mode");
+    }
+}
