@@ -57,6 +57,58 @@ class DeprivilegedMonitorTest {
         assertEquals(1 + 3 + 2 + 1 + 1, kinds.get("int 0x80"), kinds.toString()); // hello, 3 null, 2 writes, done, exit
         assertEquals(1 + kinds.get("int 0x80") - 1, kinds.get("iret"), "the boot IRET to user mode and every system call but exit returned through an emulated IRET");
         assertEquals(o.monitor().getTraps(), o.exits(), "every exit is one trap into the monitor");
-        assertEquals(3, o.monitor().getVirtual().getCpl(), "the guest ended in its user mode");
+        assertEquals(0, o.monitor().getVirtual().getCpl(), "exit: the guest kernel wrote isa-debug-exit in its kernel mode");
+        assertEquals(0, o.result().exit().getVcpu().get("eflags") & 0x3000, "the real IOPL stayed 0");
+    }
+
+    /** The guest's popf that should restore IF=1: found by its bytes (popf; pushf; pop %eax). */
+    static long popfAddress() throws Exception {
+        byte[] b = Files.readAllBytes(KERNEL);
+        for (int i = 0; i + 2 < b.length; i++)
+            if (b[i] == (byte) 0x9d && b[i + 1] == (byte) 0x9c && b[i + 2] == 0x58) return 0x1000 + i;
+        throw new AssertionError("no popf; pushf; pop %eax in the kernel");
+    }
+
+    @Test
+    void popfRestoresIfAtRingZeroButIsSilentlyIgnoredDeprivileged() throws Exception {
+        long popf = popfAddress();
+        for (boolean deprivileged : new boolean[] {false, true}) {
+            try (Hypervisor hv = Hypervisor.create()) {
+                Vm vm = hv.newVm().memory("1M").build();
+                vm.load(Files.readAllBytes(KERNEL), 0x1000);
+                DeprivilegedMonitor m = deprivileged ? new DeprivilegedMonitor(vm).boot(0x1000) : null;
+                if (!deprivileged) vm.getVcpu().resetFlat32(0x1000);
+                vm.breakAt(popf);
+                vm.breakAt(popf + 1);
+                assertEquals(StopReason.BREAKPOINT, vm.run().reason());
+                long eflagsBefore = vm.getVcpu().get("eflags");
+                long trapsBefore = deprivileged ? m.getTraps() : 0;
+                assertEquals(0, eflagsBefore & 0x200, "after cli");
+                assertEquals(StopReason.BREAKPOINT, vm.run().reason());
+                long eflagsAfter = vm.getVcpu().get("eflags");
+                if (deprivileged) {
+                    assertEquals(trapsBefore, m.getTraps(), "popf at CPL 3 with IOPL 0 does not trap");
+                    assertFalse(m.getVirtual().isInterruptFlag(), "the monitor never saw the guest re-enable interrupts");
+                    assertEquals(0, eflagsAfter & 0x200, "and the real IF kept its value: popf ignored IF silently");
+                } else {
+                    assertEquals(0x200, eflagsAfter & 0x200, "popf at ring 0 restores IF");
+                }
+                vm.getBreakpoints().forEach(bp -> vm.delete(bp.id()));
+                RunResult r = vm.run();
+                assertEquals(StopReason.SHUTDOWN, r.reason(), r.toString());
+                assertTrue(vm.getSerialOutput().contains("kernel: IF after popf = " + (deprivileged ? "0" : "1") + "\n"), vm.getSerialOutput());
+                assertEquals(deprivileged ? 0 : 0x200, vm.getMem().peek32(IF_FLAGS) & 0x200, "what the guest's pushf saw");
+            }
+        }
+    }
+
+    @Test
+    void nullSystemCallsExitOnlyDeprivileged() throws Exception {
+        int n = 20;
+        long vmx = run(false, n, 0).exits() - run(false, 0, 0).exits();
+        Outcome d0 = run(true, 0, 0), dn = run(true, n, 0);
+        assertEquals(0, vmx, "at ring 0 a system call is an IDT transfer inside the guest: no exit");
+        assertEquals(4L * n, dn.exits() - d0.exits(), "int 0x80, sti, cli, iret per null system call");
+        assertEquals((long) n, dn.monitor().getTrapsByKind().get("int 0x80") - d0.monitor().getTrapsByKind().get("int 0x80"));
     }
 }
