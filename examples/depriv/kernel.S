@@ -29,6 +29,11 @@
         .set TSSSEL, 0x28
         .set KSTACK_TOP, 0x8000
         .set USTACK_TOP, 0x9000
+        # The kernel's variables live on their own page: a write to a page that holds code makes
+        # the interpreter drop the blocks decoded from it, as a CPU snoops self-modifying code.
+        .set critical,  0x3000          # dword: critical sections entered
+        .set nsyscalls, 0x3004          # dword: null system calls served
+        .set if_flags,  0x3008          # dword: EFLAGS as pushf read it right after the popf
 
         .text
         .code32
@@ -181,11 +186,6 @@ umsg:   .ascii  "user: hello\n"
 donemsg: .ascii "\nuser: done\n"
         .set    donemsg_len, . - donemsg
 dot:    .ascii  "."
-
-        .balign 4
-critical:  .long 0
-nsyscalls: .long 0
-if_flags:  .long 0
 
         .balign 8
 gdt:                                    # SDM Vol. 3A, 3.4.5 and 7.2.2

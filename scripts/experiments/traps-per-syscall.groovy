@@ -4,10 +4,12 @@
 //   null   int $0x80 -> sti ... cli; iret in the kernel (no I/O)
 //   write1 a one-byte write: the kernel polls the UART's LSR (in) and writes THR (out)
 // Each cell is (exits with N calls - exits with 0 calls) / N, so boot and exit costs cancel.
-//   ./trapdoor run scripts/experiments/traps-per-syscall.groovy [--n 2000] [--out DIR]
+// host ns/call is wall time on a shared machine with the interpreter still warming up: a rough
+// ratio between the modes, not a benchmark.
+//   ./trapdoor run scripts/experiments/traps-per-syscall.groovy [--n 5000] [--out DIR]
 def home = System.getProperty('trapdoor.home', '.')
 def outDir = new File(opt('out', new File(home, 'build/experiments').path))
-int n = opt('n', 2000)
+int n = opt('n', 5000)
 def kernel = new File("$home/examples/depriv/kernel.bin").bytes
 final long CONFIG = 0x1f00
 

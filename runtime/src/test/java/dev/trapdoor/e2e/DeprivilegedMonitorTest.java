@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class DeprivilegedMonitorTest {
     static final Path KERNEL = Path.of("../examples/depriv/kernel.bin");
-    static final long CONFIG = 0x1f00, IF_FLAGS = 0x11ac, NSYSCALLS = 0x11a8;
+    static final long CONFIG = 0x1f00, IF_FLAGS = 0x3008, NSYSCALLS = 0x3004;
 
     record Outcome(RunResult result, String serial, long exits, DeprivilegedMonitor monitor, long ifFlags, long nullCalls) {}
 
