@@ -111,4 +111,81 @@ class DeprivilegedMonitorTest {
         assertEquals(4L * n, dn.exits() - d0.exits(), "int 0x80, sti, cli, iret per null system call");
         assertEquals((long) n, dn.monitor().getTrapsByKind().get("int 0x80") - d0.monitor().getTrapsByKind().get("int 0x80"));
     }
+
+    // ---- addresses read out of the image itself, so the tests follow the kernel's layout
+
+    static int le32(byte[] b, int off) {
+        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
+    }
+
+    /** The operand of the lgdt (0f 01 15) or lidt (0f 01 1d) at the start of the kernel. */
+    static long tableRegister(byte[] b, int modrm) {
+        for (int i = 0; i + 6 < b.length; i++)
+            if (b[i] == 0x0f && b[i + 1] == 0x01 && b[i + 2] == (byte) modrm) return le32(b, i + 3) & 0xffffffffL;
+        throw new AssertionError("no lgdt/lidt");
+    }
+
+    /** The user program's entry: the EIP the boot iret frame pushes (push $0x1b; push $user; iret). */
+    static long userEntry(byte[] b) {
+        for (int i = 0; i + 7 < b.length; i++)
+            if (b[i] == 0x6a && b[i + 1] == 0x1b && b[i + 2] == 0x68 && b[i + 7] == (byte) 0xcf) return le32(b, i + 3) & 0xffffffffL;
+        throw new AssertionError("no iret to user mode");
+    }
+
+    static Vm kernelVm(Hypervisor hv) throws Exception {
+        Vm vm = hv.newVm().memory("1M").build();
+        vm.load(Files.readAllBytes(KERNEL), 0x1000);
+        return vm;
+    }
+
+    @Test
+    void aPrivilegedInstructionInUserModeIsTheGuestsOwnGeneralProtectionFaultInBothModes() throws Exception {
+        byte[] image = Files.readAllBytes(KERNEL);
+        for (boolean deprivileged : new boolean[] {false, true}) {
+            try (Hypervisor hv = Hypervisor.create()) {
+                Vm vm = kernelVm(hv);
+                vm.getMem().poke8(userEntry(image), 0xfa); // the user program starts with cli
+                DeprivilegedMonitor m = deprivileged ? new DeprivilegedMonitor(vm).boot(0x1000) : null;
+                if (!deprivileged) vm.getVcpu().resetFlat32(0x1000);
+                RunResult r = vm.run();
+                assertEquals(StopReason.SHUTDOWN, r.reason(), r.toString());
+                assertEquals((13 << 1) | 1, r.status(), "the guest's #GP handler exits with 13");
+                assertTrue(vm.getSerialOutput().endsWith("kernel: #GP in user mode\n"), vm.getSerialOutput());
+                if (deprivileged) assertEquals(1L, m.getTrapsByKind().get("#13 reflected"), m.toString());
+            }
+        }
+    }
+
+    @Test
+    void aSystemCallBeyondTheGuestsIdtIsAVirtualShutdownNotAHostError() throws Exception {
+        byte[] image = Files.readAllBytes(KERNEL);
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = kernelVm(hv);
+            vm.getMem().poke16(tableRegister(image, 0x1d), 8 * 14 - 1); // IDT limit: vectors 0-13 only
+            DeprivilegedMonitor m = new DeprivilegedMonitor(vm).boot(0x1000);
+            RunResult r = vm.run();
+            assertEquals(StopReason.SHUTDOWN, r.reason(), r.toString());
+            assertTrue(r.message().contains("vector 128 is beyond the guest's IDT"), r.message());
+            assertEquals(1L, m.getTrapsByKind().get("virtual shutdown"));
+        }
+    }
+
+    @Test
+    void theMonitorNeverWritesIntoItsOwnWindowForTheGuest() throws Exception {
+        byte[] image = Files.readAllBytes(KERNEL);
+        long gdt = le32(image, (int) (tableRegister(image, 0x15) - 0x1000 + 2)) & 0xffffffffL;
+        long tssDescriptor = gdt + 0x28;
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = kernelVm(hv);
+            long d = vm.getMem().peek64(tssDescriptor);
+            long tss = ((d >>> 16) & 0xffffff) | ((d >>> 32) & 0xff000000L);
+            vm.getMem().poke32(tss + 4, DeprivilegedMonitor.DEFAULT_BASE + 0x1800); // ESP0 inside the monitor's stubs
+            new DeprivilegedMonitor(vm).boot(0x1000);
+            byte[] stubs = vm.getMem().read(DeprivilegedMonitor.DEFAULT_BASE + 0x1000, 0x800);
+            RunResult r = vm.run();
+            assertEquals(StopReason.SHUTDOWN, r.reason(), r.toString());
+            assertTrue(r.message().contains("inside the monitor"), r.message());
+            assertArrayEquals(stubs, vm.getMem().read(DeprivilegedMonitor.DEFAULT_BASE + 0x1000, 0x800));
+        }
+    }
 }
