@@ -34,6 +34,8 @@
         .set critical,  0x3000          # dword: critical sections entered
         .set nsyscalls, 0x3004          # dword: null system calls served
         .set if_flags,  0x3008          # dword: EFLAGS as pushf read it right after the popf
+        .set ticks,     0x300c          # dword: interrupts taken on vector 0x20
+        .set if_ticks,  0x3010          # dword: ticks as they were right after the popf
 
         .text
         .code32
@@ -50,6 +52,8 @@ _start:
         movl    $hello, %esi
         movl    $hello_len, %ecx
         call    kputs
+        xorl    %eax, %eax              # a system call from the kernel itself: no stack switch
+        int     $0x80
         call    iftest
         movw    $UDATA, %ax             # the user's data segments, also used by the kernel (flat)
         movw    %ax, %ds
@@ -71,6 +75,8 @@ iftest:
         pushf
         popl    %eax
         movl    %eax, if_flags          # kept for the monitor's tests
+        movl    ticks, %edx             # an interrupt pending during the cli came in at the popf?
+        movl    %edx, if_ticks
         shrl    $9, %eax
         andl    $1, %eax
         addb    $'0', %al
@@ -128,6 +134,11 @@ sys_exit:
         jmp     1b
 sys_ret:
         cli
+        iret
+
+# vector 0x20: an external interrupt (injected by a script or raised by the monitor).
+tick:
+        incl    ticks
         iret
 
 # #GP from the user program: report it and stop with status 13.
@@ -218,7 +229,12 @@ idt:                                    # gates 0..0x80 (SDM Vol. 3A, 6.11)
         .word   KCODE
         .byte   0, 0x8e
         .word   0
-        .fill   0x80 - 14, 8, 0
+        .fill   0x20 - 14, 8, 0
+        .word   tick                    # 0x20: interrupt gate, DPL 0
+        .word   KCODE
+        .byte   0, 0x8e
+        .word   0
+        .fill   0x80 - 0x21, 8, 0
         .word   syscall                 # 0x80: interrupt gate, DPL 3
         .word   KCODE
         .byte   0, 0xee

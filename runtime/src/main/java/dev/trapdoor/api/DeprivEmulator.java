@@ -60,10 +60,11 @@ final class DeprivEmulator {
                 if (!kernel) return null;
                 v.interruptFlag = op == 0xfb;
             }
-            case 0xf4 -> { // HLT: nothing here ever raises a virtual interrupt, so the guest is done
+            case 0xf4 -> { // HLT: wakes for a pending virtual interrupt; with none, nothing will ever wake it
                 if (!kernel) return null;
                 r.eip += len;
-                vm.requestShutdown(0, "deprivileged guest: HLT with virtual IF=" + (v.interruptFlag ? 1 : 0));
+                if (!(v.interruptFlag && v.hasPending()))
+                    vm.requestShutdown(0, "deprivileged guest: HLT with virtual IF=" + (v.interruptFlag ? 1 : 0) + " and nothing pending");
                 return name;
             }
             case 0xe4, 0xe5, 0xec, 0xed -> { // IN
@@ -218,6 +219,13 @@ final class DeprivEmulator {
         long d = g.read64(v.gdtBase + (sel & ~7));
         boolean present = (d & (1L << 47)) != 0, code = (d & (3L << 43)) == (3L << 43);
         return present && code && (int) ((d >>> 45) & 3) == cpl;
+    }
+
+    /** After a trap: the highest pending virtual interrupt, if the guest's virtual IF lets it in. */
+    boolean deliverPending(X86Registers r) {
+        if (!v.interruptFlag || !v.hasPending()) return false;
+        deliver(v.takePending(), -1, false, r);
+        return true;
     }
 
     private void deliver(int vector, int error, boolean software, X86Registers r) {

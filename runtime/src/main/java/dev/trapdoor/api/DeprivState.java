@@ -17,6 +17,27 @@ public final class DeprivState {
     /** The task register as the guest loaded it with LTR (0: none). */
     int tr;
     long cr0 = 0x11, cr2, cr3, cr4;
+    /** Virtual interrupts raised and not yet delivered: one bit per vector. */
+    final long[] pending = new long[4];
+
+    boolean hasPending() {
+        return (pending[0] | pending[1] | pending[2] | pending[3]) != 0;
+    }
+
+    /** The highest pending vector, taken out of the set; -1 if none. */
+    int takePending() {
+        for (int w = 3; w >= 0; w--) {
+            if (pending[w] != 0) {
+                int bit = 63 - Long.numberOfLeadingZeros(pending[w]);
+                pending[w] &= ~(1L << bit);
+                return w * 64 + bit;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether a virtual interrupt is waiting for the guest to enable interrupts. */
+    public boolean isInterruptPending() { return hasPending(); }
 
     public boolean isInterruptFlag() { return interruptFlag; }
     public int getCpl() { return cpl; }

@@ -34,6 +34,7 @@ public final class DeprivilegedMonitor {
     private final DeprivEmulator emulator;
     private final Map<String, Long> trapsByKind = new LinkedHashMap<>();
     private long traps;
+    private long interruptsDelivered;
     private Hook hook;
     private java.util.function.Consumer<String> tracer;
 
@@ -77,8 +78,22 @@ public final class DeprivilegedMonitor {
         tracer = out;
     }
 
+    /**
+     * Raises a virtual interrupt: the monitor delivers it through the guest's IDT at the first trap
+     * after which the guest's virtual IF is set (an emulated STI, an IRET that restores IF, a HLT).
+     * It cannot deliver it sooner: the monitor runs only when the guest traps.
+     */
+    public void raise(int vector) {
+        if (vector < 32 || vector > 255) throw new IllegalArgumentException("external interrupts use vectors 32-255, not " + vector);
+        state.pending[vector >>> 6] |= 1L << (vector & 63);
+    }
+
+    /** Virtual interrupts delivered into the guest so far. */
+    public long getInterruptsDelivered() { return interruptsDelivered; }
+
     public void resetCounters() {
         traps = 0;
+        interruptsDelivered = 0;
         trapsByKind.clear();
     }
 
@@ -101,6 +116,7 @@ public final class DeprivilegedMonitor {
         String kind;
         try {
             kind = emulator.trap(vector, error, r);
+            if (emulator.deliverPending(r)) interruptsDelivered++;
         } catch (GuestFault f) {
             vm.requestShutdown(-1, "deprivileged guest: " + f.getMessage());
             count("virtual shutdown");

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class DeprivilegedMonitorTest {
     static final Path KERNEL = Path.of("../examples/depriv/kernel.bin");
-    static final long CONFIG = 0x1f00, IF_FLAGS = 0x3008, NSYSCALLS = 0x3004;
+    static final long CONFIG = 0x1f00, IF_FLAGS = 0x3008, NSYSCALLS = 0x3004, TICKS = 0x300c, IF_TICKS = 0x3010;
 
     record Outcome(RunResult result, String serial, long exits, DeprivilegedMonitor monitor, long ifFlags, long nullCalls) {}
 
@@ -42,7 +42,7 @@ class DeprivilegedMonitorTest {
         assertEquals(StopReason.SHUTDOWN, o.result().reason(), o.result().toString());
         assertEquals(1, o.result().status(), "exit(0) through isa-debug-exit: (0 << 1) | 1");
         assertEquals("kernel: up\nkernel: IF after popf = 1\nuser: hello\n..\nuser: done\n", o.serial());
-        assertEquals(3, o.nullCalls());
+        assertEquals(1 + 3, o.nullCalls(), "the kernel's own system call and the user's three");
     }
 
     @Test
@@ -52,10 +52,11 @@ class DeprivilegedMonitorTest {
         assertEquals(1, o.result().status(), o.monitor().toString());
         assertTrue(o.serial().startsWith("kernel: up\nkernel: IF after popf = "), o.serial());
         assertTrue(o.serial().endsWith("user: hello\n..\nuser: done\n"), o.serial());
-        assertEquals(3, o.nullCalls(), "every null system call reached the guest kernel's handler");
+        assertEquals(1 + 3, o.nullCalls(), "every null system call reached the guest kernel's handler");
         var kinds = o.monitor().getTrapsByKind();
-        assertEquals(1 + 3 + 2 + 1 + 1, kinds.get("int 0x80"), kinds.toString()); // hello, 3 null, 2 writes, done, exit
-        assertEquals(1 + kinds.get("int 0x80") - 1, kinds.get("iret"), "the boot IRET to user mode and every system call but exit returned through an emulated IRET");
+        assertEquals(1 + 1 + 3 + 2 + 1 + 1, kinds.get("int 0x80"), kinds.toString()); // kernel's own, hello, 3 null, 2 writes, done, exit
+        assertEquals(1 + kinds.get("int 0x80") - 1, kinds.get("iret"),
+                "the boot IRET to user mode and every system call but exit (the kernel's own returns to ring 0) went through an emulated IRET");
         assertEquals(o.monitor().getTraps(), o.exits(), "every exit is one trap into the monitor");
         assertEquals(0, o.monitor().getVirtual().getCpl(), "exit: the guest kernel wrote isa-debug-exit in its kernel mode");
         assertEquals(0, o.result().exit().getVcpu().get("eflags") & 0x3000, "the real IOPL stayed 0");
@@ -98,6 +99,31 @@ class DeprivilegedMonitorTest {
                 assertEquals(StopReason.SHUTDOWN, r.reason(), r.toString());
                 assertTrue(vm.getSerialOutput().contains("kernel: IF after popf = " + (deprivileged ? "0" : "1") + "\n"), vm.getSerialOutput());
                 assertEquals(deprivileged ? 0 : 0x200, vm.getMem().peek32(IF_FLAGS) & 0x200, "what the guest's pushf saw");
+            }
+        }
+    }
+
+    @Test
+    void anInterruptPendingDuringTheCriticalSectionComesInAtThePopfOnlyAtRingZero() throws Exception {
+        long popf = popfAddress();
+        for (boolean deprivileged : new boolean[] {false, true}) {
+            try (Hypervisor hv = Hypervisor.create()) {
+                Vm vm = kernelVm(hv);
+                DeprivilegedMonitor m = deprivileged ? new DeprivilegedMonitor(vm).boot(0x1000) : null;
+                if (!deprivileged) vm.getVcpu().resetFlat32(0x1000);
+                var bp = vm.breakAt(popf);
+                assertEquals(StopReason.BREAKPOINT, vm.run().reason());
+                if (deprivileged) m.raise(0x20);
+                else vm.getVcpu().injectInterrupt(0x20);
+                vm.delete(bp.id());
+                RunResult r = vm.run();
+                assertEquals(StopReason.SHUTDOWN, r.reason(), r.toString());
+                assertEquals(1, vm.getMem().peek32(TICKS), "the interrupt was taken once in the end");
+                assertEquals(deprivileged ? 0 : 1, vm.getMem().peek32(IF_TICKS), "taken right at the popf that set IF");
+                if (deprivileged) {
+                    assertEquals(1, m.getInterruptsDelivered());
+                    assertFalse(m.getVirtual().isInterruptPending());
+                }
             }
         }
     }
