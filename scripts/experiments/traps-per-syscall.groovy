@@ -4,6 +4,7 @@
 //   null   int $0x80 -> sti ... cli; iret in the kernel (no I/O)
 //   write1 a one-byte write: the kernel polls the UART's LSR (in) and writes THR (out)
 // Each cell is (exits with N calls - exits with 0 calls) / N, so boot and exit costs cancel.
+// insn/call counts what the interpreter retired (the guest's and, deprivileged, the monitor stubs').
 // host ns/call is wall time on a shared machine with the interpreter still warming up: a rough
 // ratio between the modes, not a benchmark.
 //   ./trapdoor run scripts/experiments/traps-per-syscall.groovy [--n 5000] [--out DIR]
