@@ -20,7 +20,8 @@ final class DeprivEmulator {
     private final DeprivState v;
     private final Guest g;
     private final Insn insn = new Insn();
-    private final byte[] code = new byte[15];
+    /** The instruction's bytes (at most 15, SDM Vol. 2, 2.3.11) and zero padding, so operand reads stay in bounds. */
+    private final byte[] code = new byte[24];
 
     DeprivEmulator(Vm vm, DeprivMachine machine, DeprivState v, Guest g) {
         this.vm = vm;
@@ -45,8 +46,8 @@ final class DeprivEmulator {
     /** Decodes the instruction at EIP and emulates it if it is one the monitor handles; null if not. */
     private String emulate(X86Registers r) {
         long eip = r.eip & 0xffffffffL;
-        for (int i = 0; i < code.length; i++) code[i] = (byte) g.read8(eip + i);
-        if (!Disassembler.decode(insn, code, 0, r.eip, true)) return null;
+        for (int i = 0; i < 15; i++) code[i] = (byte) g.read8(eip + i);
+        if (!Disassembler.decode(insn, code, 0, r.eip, true) || insn.length() > 15) return null;
         int len = insn.length();
         int p = 0;
         boolean o16 = false;
