@@ -20,6 +20,8 @@ final class DeprivEmulator {
     private final DeprivState v;
     private final Guest g;
     private final Insn insn = new Insn();
+    /** Set by an STI that enabled interrupts: none is delivered at that trap (SDM Vol. 2, STI: the interrupt shadow). */
+    private boolean stiShadow;
     /** The instruction's bytes (at most 15, SDM Vol. 2, 2.3.11) and zero padding, so operand reads stay in bounds. */
     private final byte[] code = new byte[24];
 
@@ -31,6 +33,7 @@ final class DeprivEmulator {
     }
 
     String trap(int vector, int error, X86Registers r) {
+        stiShadow = false;
         if (vector == DeprivMachine.SYSCALL_VECTOR) {
             deliver(vector, -1, true, r);
             return "int 0x80";
@@ -59,6 +62,7 @@ final class DeprivEmulator {
         switch (op) {
             case 0xfa, 0xfb -> { // CLI, STI: CPL <= IOPL (virtual IOPL is 0)
                 if (!kernel) return null;
+                stiShadow = op == 0xfb && !v.interruptFlag;
                 v.interruptFlag = op == 0xfb;
             }
             case 0xf4 -> { // HLT: wakes for a pending virtual interrupt; with none, nothing will ever wake it
@@ -224,7 +228,7 @@ final class DeprivEmulator {
 
     /** After a trap: the highest pending virtual interrupt, if the guest's virtual IF lets it in. */
     boolean deliverPending(X86Registers r) {
-        if (!v.interruptFlag || !v.hasPending()) return false;
+        if (!v.interruptFlag || !v.hasPending() || stiShadow) return false;
         deliver(v.takePending(), -1, false, r);
         return true;
     }

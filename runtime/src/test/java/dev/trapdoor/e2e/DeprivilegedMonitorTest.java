@@ -128,6 +128,44 @@ class DeprivilegedMonitorTest {
         }
     }
 
+    /** The kernel's call to iftest, which follows its own system call (int $0x80; call iftest). */
+    static long iftestCall(byte[] b) {
+        for (int i = 0; i + 2 < b.length; i++)
+            if (b[i] == (byte) 0xcd && b[i + 1] == (byte) 0x80 && b[i + 2] == (byte) 0xe8) return 0x1000 + i + 2;
+        throw new AssertionError("no int $0x80; call");
+    }
+
+    @Test
+    void stiHltWaitsForThePendingInterruptInBothModes() throws Exception {
+        byte[] image = Files.readAllBytes(KERNEL);
+        for (boolean deprivileged : new boolean[] {false, true}) {
+            try (Hypervisor hv = Hypervisor.create()) {
+                Vm vm = kernelVm(hv);
+                long sti = iftestCall(image);
+                vm.getMem().write(sti, new byte[] {(byte) 0xfb, (byte) 0xf4, (byte) 0x90, (byte) 0xfa, (byte) 0x90}); // sti; hlt; nop; cli; nop
+                DeprivilegedMonitor m = deprivileged ? new DeprivilegedMonitor(vm).boot(0x1000) : null;
+                if (!deprivileged) vm.getVcpu().resetFlat32(0x1000);
+                var bp = vm.breakAt(sti);
+                assertEquals(StopReason.BREAKPOINT, vm.run().reason());
+                vm.delete(bp.id());
+                if (deprivileged) m.raise(0x20); // pending while IF=0, as a device would raise it
+                else vm.getVcpu().injectInterrupt(0x20);
+                RunResult r = vm.run();
+                if (!deprivileged) {
+                    // The default HLT handler stops the run unless a device timer is due; the
+                    // injected interrupt wakes the guest when the run goes on.
+                    assertEquals(StopReason.HALTED, r.reason(), r.toString());
+                    r = vm.run();
+                }
+                assertEquals(StopReason.SHUTDOWN, r.reason(), r + (m == null ? "" : " " + m));
+                assertEquals(1, r.status(), "the kernel went on after the hlt and the user program exited with 0");
+                assertEquals(1, vm.getMem().peek32(TICKS));
+                assertFalse(vm.getSerialOutput().contains("IF after popf"), vm.getSerialOutput());
+                if (deprivileged) assertEquals(1L, m.getTrapsByKind().get("hlt"), "the interrupt waited for the hlt (STI's shadow)");
+            }
+        }
+    }
+
     @Test
     void nullSystemCallsExitOnlyDeprivileged() throws Exception {
         int n = 20;
