@@ -252,4 +252,23 @@ class DeprivilegedMonitorTest {
             assertArrayEquals(stubs, vm.getMem().read(DeprivilegedMonitor.DEFAULT_BASE + 0x1000, 0x800));
         }
     }
+
+    @Test
+    void randomUserCodeEndsAsAGuestEventNeverAsAHostError() throws Exception {
+        byte[] image = Files.readAllBytes(KERNEL);
+        var random = new java.util.Random(8);
+        for (int round = 0; round < 40; round++) {
+            try (Hypervisor hv = Hypervisor.create()) {
+                Vm vm = kernelVm(hv);
+                byte[] junk = new byte[64];
+                random.nextBytes(junk);
+                vm.getMem().write(userEntry(image), junk);
+                DeprivilegedMonitor m = new DeprivilegedMonitor(vm).boot(0x1000);
+                RunResult r = vm.getVcpu().step(200_000);
+                if (System.getenv("DEPRIV_TRACE") != null) System.out.println("round " + round + ": " + r.reason() + " " + r.message());
+                assertNotEquals(StopReason.ERROR, r.reason(), "round " + round + ": " + r + " " + m);
+                assertNotEquals(StopReason.UNHANDLED_EXIT, r.reason(), "round " + round + ": " + r + " " + m);
+            }
+        }
+    }
 }
