@@ -1,7 +1,7 @@
 package dev.trapdoor.cpu;
 
 import dev.trapdoor.memory.PhysicalMemory;
-import dev.trapdoor.vmx.ExecutionControls;
+import dev.trapdoor.vmx.Vmcs;
 
 /**
  * Control transfers: near and far JMP/CALL/RET, Jcc, LOOP, JCXZ, INT n/INT3/INTO, IRET (SDM Vol. 2
@@ -12,8 +12,8 @@ import dev.trapdoor.vmx.ExecutionControls;
 abstract class ControlFlow extends StringIo {
     private static final int[] DATA_SEGMENTS = {ES, DS, FS, GS};
 
-    ControlFlow(PhysicalMemory memory, ExecutionControls controls) {
-        super(memory, controls);
+    ControlFlow(PhysicalMemory memory, Vmcs vmcs) {
+        super(memory, vmcs);
     }
 
     final void jumpNear(int target, int osize) {
@@ -253,7 +253,7 @@ abstract class ControlFlow extends StringIo {
 
     /** INT n / INT3 / INTO: a software event; INT3 and INTO are exceptions the bitmap can intercept. */
     final void softwareInterrupt(int vector, Insn i, boolean exception) {
-        if (exception && ((controls.exceptionBitmap >>> vector) & 1) != 0) {
+        if (exception && vmcs.exceptionExits(vector, 0)) {
             eip = insStart;
             retired--;
             exceptionExit(vector, -1, i.len);

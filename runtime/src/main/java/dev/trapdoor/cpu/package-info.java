@@ -36,7 +36,7 @@
  * <h2>Guest faults and exits</h2>
  * Guest faults are one pre-allocated signal ({@code CpuFault}) with the vector and error code in
  * the CPU's fields; the run loop restores EIP to the faulting instruction and delivers the event
- * (or exits per {@link dev.trapdoor.vmx.ExecutionControls#exceptionBitmap}). Port I/O, HLT and
+ * (or exits per the VMCS exception bitmap, {@link dev.trapdoor.vmx.Vmcs#exceptionExits}). Port I/O, HLT and
  * CPUID exit as VMX would; any host exception reaching the run loop is an interpreter bug and
  * becomes an INTERNAL_ERROR exit.
  */
