@@ -20,7 +20,12 @@ final class DefaultExitHandler {
             case EPT_VIOLATION -> e.getSize() > 0 ? mmio(vm.memory().physical(), e) : stop(StopReason.UNHANDLED_EXIT, e, "EPT violation");
             case CPUID -> { cpuid(vm.getCpuid(), vcpu, e); yield null; }
             case HLT -> halt(vm, vcpu, e);
-            case PREEMPTION_TIMER -> null; // the timers that were due have fired; re-enter
+            // The timers that were due have fired; re-enter. A vCPU that halted with HLT exiting off leaves this
+            // way when a timer deadline is set: skip virtual time to it as for an HLT exit.
+            case PREEMPTION_TIMER -> "halted".equals(e.getMessage()) ? halt(vm, vcpu, e) : null;
+            // Interrupt-window exiting asked for a chance to inject: the window is open, so stop asking and re-enter
+            // (the pending interrupt, if any, is then taken). A script that wants to inject watches this reason.
+            case INTERRUPT_WINDOW -> { openWindow(vcpu); yield null; }
             case RDMSR -> { rdmsr(vm.getMsrs(), vcpu, e); yield null; }
             case WRMSR -> { wrmsr(vm.getMsrs(), vcpu, e); yield null; }
             case TRIPLE_FAULT -> stop(StopReason.TRIPLE_FAULT, e, "");
@@ -65,6 +70,11 @@ final class DefaultExitHandler {
         boolean interruptible = (vcpu.get("eflags") & 0x200) != 0;
         if (interruptible && vm.time().idle()) return null;
         return stop(StopReason.HALTED, e, interruptible ? "" : "interrupts disabled");
+    }
+
+    private static void openWindow(Vcpu vcpu) {
+        dev.trapdoor.vmx.Vmcs v = vcpu.getVmcs();
+        if (v != null) v.disable(dev.trapdoor.vmx.VmcsField.PROC_BASED_CONTROLS, "INTERRUPT_WINDOW_EXITING");
     }
 
     /** RDMSR (SDM: ECX selects, the value goes to EDX:EAX); an MSR the CPU lacks is #GP(0). */
