@@ -26,6 +26,10 @@ final class DefaultExitHandler {
             // Interrupt-window exiting asked for a chance to inject: the window is open, so stop asking and re-enter
             // (the pending interrupt, if any, is then taken). A script that wants to inject watches this reason.
             case INTERRUPT_WINDOW -> { openWindow(vcpu); yield null; }
+            // Exits a script asked for by turning a control on, answered as the instruction would have been.
+            case RDTSC -> { rdtsc(vm, vcpu, e); yield null; }
+            case PAUSE -> { skip(vcpu, e); yield null; }
+            case INVLPG -> { skip(vcpu, e); yield null; } // the register write-back on re-entry flushes the vCPU's translations
             case RDMSR -> { rdmsr(vm.getMsrs(), vcpu, e); yield null; }
             case WRMSR -> { wrmsr(vm.getMsrs(), vcpu, e); yield null; }
             case TRIPLE_FAULT -> stop(StopReason.TRIPLE_FAULT, e, "");
@@ -70,6 +74,20 @@ final class DefaultExitHandler {
         boolean interruptible = (vcpu.get("eflags") & 0x200) != 0;
         if (interruptible && vm.time().idle()) return null;
         return stop(StopReason.HALTED, e, interruptible ? "" : "interrupts disabled");
+    }
+
+    private static void skip(Vcpu vcpu, Exit e) {
+        vcpu.set("eip", e.getRip() + e.getInstructionLength());
+    }
+
+    /** RDTSC: the TSC is the virtual clock (1 GHz), plus the VMCS TSC offset when "use TSC offsetting" is on. */
+    private static void rdtsc(Vm vm, Vcpu vcpu, Exit e) {
+        long tsc = vm.getClock().now();
+        dev.trapdoor.vmx.Vmcs v = vcpu.getVmcs();
+        if (v != null && (v.procBased() & dev.trapdoor.vmx.ProcBased.USE_TSC_OFFSETTING) != 0) tsc += v.read(dev.trapdoor.vmx.VmcsField.TSC_OFFSET);
+        vcpu.set("eax", tsc & 0xffffffffL);
+        vcpu.set("edx", tsc >>> 32);
+        skip(vcpu, e);
     }
 
     private static void openWindow(Vcpu vcpu) {

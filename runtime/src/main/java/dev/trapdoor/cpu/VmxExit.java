@@ -16,8 +16,21 @@ import dev.trapdoor.vmx.VmcsField;
 final class VmxExit {
     private VmxExit() {}
 
+    /**
+     * VM-exit instruction information for INS/OUTS (SDM Vol. 3C, Table 28-8): address size in
+     * bits 9:7 (0 16-bit, 1 32-bit), and for OUTS the segment register in bits 17:15 (undefined for
+     * INS, stored as 0). 0 for the exits this CPU raises that define no format.
+     */
+    static long instructionInfo(Cpu cpu, ExitInfo e) {
+        Insn i = cpu.pendingIo;
+        if (e.reason != dev.trapdoor.vmx.ExitReason.IO_INSTRUCTION || !e.string || i == null) return 0;
+        long info = (i.asize == 4 ? 1L : 0L) << 7;
+        return e.in ? info : info | (long) (i.seg & 7) << 15;
+    }
+
     static void record(Cpu cpu, Vmcs vmcs, ExitInfo e) {
         vmcs.recordExit(e);
+        vmcs.store(VmcsField.VM_EXIT_INSTRUCTION_INFO, instructionInfo(cpu, e));
         if (cpu.vectoringInfo != 0) {
             vmcs.store(VmcsField.IDT_VECTORING_INFO, cpu.vectoringInfo & 0xffffffffL);
             vmcs.store(VmcsField.IDT_VECTORING_ERROR_CODE, InterruptionInfo.errorCodeValid(cpu.vectoringInfo) ? cpu.vectoringError : 0);

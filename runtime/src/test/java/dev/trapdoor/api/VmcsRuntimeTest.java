@@ -111,6 +111,25 @@ class VmcsRuntimeTest {
     }
 
     @Test
+    void rdtscAndPauseExitsAreAnsweredByDefault() {
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = hv.newVm().memory("64K").build();
+            // rdtsc; pause; cli; hlt (real mode)
+            vm.load(HexFormat.of().parseHex("0f31f390faf4"), 0x1000);
+            vm.getVcpu().resetRealMode(0, 0x1000);
+            vm.getVmcs().enable(VmcsField.PROC_BASED_CONTROLS, "RDTSC_EXITING", "PAUSE_EXITING", "USE_TSC_OFFSETTING");
+            vm.getVmcs().set("TSC_OFFSET", 1L << 32);
+            RunResult r = vm.run();
+            assertEquals(StopReason.HALTED, r.reason(), r.toString());
+            assertEquals(1, vm.getExits().get(ExitReason.RDTSC));
+            assertEquals(1, vm.getExits().get(ExitReason.PAUSE));
+            assertEquals(1, vm.getVcpu().get("edx"), "the VMCS TSC offset is in the answer");
+            long low = vm.getVcpu().get("eax");
+            assertTrue(low > 0 && low < vm.getClock().now(), "the virtual clock at the RDTSC, after one exit's cost: " + low);
+        }
+    }
+
+    @Test
     void theDefaultControlsAreTheOldOnes() {
         try (Hypervisor hv = Hypervisor.create()) {
             Vm vm = outVm(hv);

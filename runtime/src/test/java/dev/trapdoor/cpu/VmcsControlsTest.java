@@ -88,6 +88,21 @@ class VmcsControlsTest {
         }
     }
 
+    @Test
+    void stringIoExitsCarryTheInstructionInformation() {
+        // mov esi,0x4000; mov dx,0x3f8; fs outsb   then   mov edi,0x4000; a16 insb
+        try (Guest g = Guest.flat32(0x1000, Guest.hex("be00400000 66baf803 646e bf00400000 676c f4"))) {
+            ExitInfo e = g.run();
+            assertEquals(ExitReason.IO_INSTRUCTION, e.reason);
+            assertTrue(e.string);
+            assertEquals(1 << 7 | 4 << 15, g.vcpu.vmcs.read(VmcsField.VM_EXIT_INSTRUCTION_INFO), "32-bit address size, FS");
+            g.run();
+            e = g.exit;
+            assertTrue(e.in && e.string, e.reason.toString());
+            assertEquals(0, g.vcpu.vmcs.read(VmcsField.VM_EXIT_INSTRUCTION_INFO), "16-bit address size, no segment for INS");
+        }
+    }
+
     /** Paging with page 5 (0x5000) not present; #PF goes to a guest handler that does OUT 0x99. */
     private static Guest pagingGuest(String code) {
         return pagingGuest(code, -1);
