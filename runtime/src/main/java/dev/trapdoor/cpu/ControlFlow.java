@@ -1,6 +1,7 @@
 package dev.trapdoor.cpu;
 
 import dev.trapdoor.memory.PhysicalMemory;
+import dev.trapdoor.vmx.InterruptionInfo;
 import dev.trapdoor.vmx.Vmcs;
 
 /**
@@ -259,6 +260,13 @@ abstract class ControlFlow extends StringIo {
             exceptionExit(vector, -1, i.len);
             return;
         }
+        // Should the delivery fault and the fault exit, this event is the IDT-vectoring information (SDM 28.2.4);
+        // the run loop clears it once the fault is dealt with.
+        int type = !exception ? InterruptionInfo.TYPE_SOFTWARE_INTERRUPT
+                : vector == 1 ? InterruptionInfo.TYPE_PRIVILEGED_SOFTWARE_EXCEPTION : InterruptionInfo.TYPE_SOFTWARE_EXCEPTION;
+        delivering = InterruptionInfo.encode(vector, type, false);
+        deliveringLength = i.len;
         deliver(vector, -1, eip, true, false);
+        delivering = 0;
     }
 }

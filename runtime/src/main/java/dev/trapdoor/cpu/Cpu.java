@@ -201,6 +201,7 @@ final class Cpu extends Exec {
         } catch (CpuFault f) {
             eip = insStart;
             deliverException(faultVector, faultError);
+            delivering = 0; // a software interrupt whose delivery faulted
             return null;
         }
     }

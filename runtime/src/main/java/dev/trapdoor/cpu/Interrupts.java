@@ -25,6 +25,8 @@ abstract class Interrupts extends Segments {
     int vectoringInfo, vectoringError;
     /** The event being delivered right now (interruption-information format), 0 outside delivery. */
     int delivering, deliveringError;
+    /** Instruction length of a software interrupt or exception being delivered (reported with its IDT-vectoring information). */
+    int deliveringLength;
 
     Interrupts(PhysicalMemory memory, Vmcs vmcs) {
         super(memory);
@@ -74,6 +76,8 @@ abstract class Interrupts extends Segments {
                     vectoringError = deliveringError;
                 }
                 exceptionExit(vector, error, 0);
+                if (first < 0 && InterruptionInfo.type(delivering) >= InterruptionInfo.TYPE_SOFTWARE_INTERRUPT)
+                    exit.instructionLength = deliveringLength; // SDM 28.2.4: the length of the INT n / INT3 / INTO
                 return;
             }
             if (vector == 14) cr2 = faultAddress;

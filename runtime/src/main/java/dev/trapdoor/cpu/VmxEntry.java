@@ -41,6 +41,7 @@ final class VmxEntry {
         cpu.insStart = cpu.eip;
         cpu.delivering = InterruptionInfo.encode(vector, type, hasError);
         cpu.deliveringError = Math.max(error, 0);
+        cpu.deliveringLength = length;
         try {
             switch (type) {
                 case InterruptionInfo.TYPE_EXTERNAL_INTERRUPT -> cpu.deliver(vector, -1, cpu.eip, false, true);

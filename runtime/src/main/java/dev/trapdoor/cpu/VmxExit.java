@@ -30,6 +30,11 @@ final class VmxExit {
 
     static void record(Cpu cpu, Vmcs vmcs, ExitInfo e) {
         vmcs.recordExit(e);
+        if (e.reason == dev.trapdoor.vmx.ExitReason.EXCEPTION_NMI && e.instructionLength > 0 && (e.vector == 1 || e.vector == 3 || e.vector == 4)) {
+            // INT1, INT3 and INTO exiting through the exception bitmap are software exceptions, not hardware ones (SDM 28.2.2).
+            int type = e.vector == 1 ? InterruptionInfo.TYPE_PRIVILEGED_SOFTWARE_EXCEPTION : InterruptionInfo.TYPE_SOFTWARE_EXCEPTION;
+            vmcs.store(VmcsField.VM_EXIT_INTERRUPTION_INFO, InterruptionInfo.encode(e.vector, type, false) & 0xffffffffL);
+        }
         vmcs.store(VmcsField.VM_EXIT_INSTRUCTION_INFO, instructionInfo(cpu, e));
         if (cpu.vectoringInfo != 0) {
             vmcs.store(VmcsField.IDT_VECTORING_INFO, cpu.vectoringInfo & 0xffffffffL);

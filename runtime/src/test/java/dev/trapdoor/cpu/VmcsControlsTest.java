@@ -385,6 +385,29 @@ class VmcsControlsTest {
     }
 
     @Test
+    void aSoftwareInterruptWhoseDeliveryExitsIsVectoringInformationWithItsLength() {
+        try (Guest g = injectionGuest()) {
+            g.memory.write(0x1000, Guest.hex("cd21")); // int 0x21: no gate, #GP(0x21*8+2)
+            set(g, VmcsField.EXCEPTION_BITMAP, 1 << 13);
+            ExitInfo e = g.run();
+            assertEquals(ExitReason.EXCEPTION_NMI, e.reason);
+            assertEquals(13, e.vector);
+            assertEquals(0x21 * 8 + 2, e.errorCode);
+            assertEquals(0x1000, e.rip);
+            assertEquals(2, e.instructionLength);
+            assertEquals(InterruptionInfo.encode(0x21, InterruptionInfo.TYPE_SOFTWARE_INTERRUPT, false) & 0xffffffffL,
+                    g.vcpu.vmcs.read(VmcsField.IDT_VECTORING_INFO));
+        }
+        try (Guest g = Guest.flat32(0x1000, Guest.hex("cc"))) {
+            set(g, VmcsField.EXCEPTION_BITMAP, 1 << 3);
+            g.run();
+            assertEquals(InterruptionInfo.encode(3, InterruptionInfo.TYPE_SOFTWARE_EXCEPTION, false) & 0xffffffffL,
+                    g.vcpu.vmcs.read(VmcsField.VM_EXIT_INTERRUPTION_INFO), "INT3 is a software exception");
+            assertEquals(0, g.vcpu.vmcs.read(VmcsField.IDT_VECTORING_INFO));
+        }
+    }
+
+    @Test
     void anExitDuringDeliveryReportsIdtVectoringInformation() {
         try (Guest g = injectionGuest()) {
             // Vector 0x21 has no gate: delivering it raises #GP(0x21*8+2+EXT), which the bitmap turns into an exit.
