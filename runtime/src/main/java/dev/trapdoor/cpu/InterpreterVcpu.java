@@ -32,12 +32,14 @@ public final class InterpreterVcpu implements VcpuBackend {
      * The controls a new vCPU starts with, the interpreter's behaviour before it had a VMCS: HLT
      * exiting and unconditional I/O exiting on, no I/O or MSR bitmaps, exception bitmap 0 (CPUID,
      * and RDMSR/WRMSR without MSR bitmaps, exit regardless). The default1 bits are set as a VMM
-     * must set them (SDM Appendix A.3).
+     * must set them (SDM Appendix A.3), except CR3-load and CR3-store exiting, which the "true"
+     * controls let a VMM clear (A.3.2: processors that set IA32_VMX_BASIC bit 55 allow 0 for both).
      */
     static Vmcs defaultVmcs() {
         Vmcs v = new Vmcs(32);
         v.write(VmcsField.PIN_BASED_CONTROLS, PinBased.DEFAULT1);
-        v.write(VmcsField.PROC_BASED_CONTROLS, ProcBased.DEFAULT1 | ProcBased.HLT_EXITING | ProcBased.UNCONDITIONAL_IO_EXITING);
+        int proc = ProcBased.DEFAULT1 & ~(ProcBased.CR3_LOAD_EXITING | ProcBased.CR3_STORE_EXITING);
+        v.write(VmcsField.PROC_BASED_CONTROLS, proc | ProcBased.HLT_EXITING | ProcBased.UNCONDITIONAL_IO_EXITING);
         return v;
     }
 

@@ -130,6 +130,30 @@ class VmcsRuntimeTest {
     }
 
     @Test
+    void aScriptHandlesCr3LoadExitsWithTheQualification() {
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = hv.newVm().memory("64K").build();
+            // mov eax,0x5000; mov cr3,eax; mov ebx,cr3; cli; hlt (32-bit code from a flat start)
+            vm.load(HexFormat.of().parseHex("b800500000 0f22d8 0f20db faf4".replace(" ", "")), 0x1000);
+            vm.getVcpu().resetFlat32(0x1000);
+            vm.getVmcs().enable(VmcsField.PROC_BASED_CONTROLS, "CR3_LOAD_EXITING");
+            java.util.List<Long> seen = new java.util.ArrayList<>();
+            vm.onExit("CR_ACCESS", e -> {
+                seen.add(e.getQualification());
+                Vcpu c = e.getVcpu();
+                c.set("cr3", c.get("eax")); // emulate the load: the qualification says MOV to CR3 from EAX
+                c.set("eip", e.getRip() + e.getInstructionLength());
+                return Action.HANDLED;
+            });
+            RunResult r = vm.run();
+            assertEquals(StopReason.HALTED, r.reason(), r.toString());
+            assertEquals(java.util.List.of(3L), seen, "CR 3, MOV to CR, GPR 0 (SDM Table 28-3)");
+            assertEquals(0x5000, vm.getVcpu().get("ebx"), "MOV from CR3 saw the emulated load");
+            assertEquals(1, vm.getExits().get(ExitReason.CR_ACCESS));
+        }
+    }
+
+    @Test
     void theDefaultControlsAreTheOldOnes() {
         try (Hypervisor hv = Hypervisor.create()) {
             Vm vm = outVm(hv);

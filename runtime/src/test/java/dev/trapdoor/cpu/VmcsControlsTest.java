@@ -53,7 +53,9 @@ class VmcsControlsTest {
         Vmcs v = InterpreterVcpu.defaultVmcs();
         assertNotEquals(0, v.procBased() & ProcBased.HLT_EXITING);
         assertNotEquals(0, v.procBased() & ProcBased.UNCONDITIONAL_IO_EXITING);
-        assertEquals(0, v.procBased() & (ProcBased.USE_IO_BITMAPS | ProcBased.USE_MSR_BITMAPS | ProcBased.RDTSC_EXITING));
+        assertEquals(0, v.procBased() & (ProcBased.USE_IO_BITMAPS | ProcBased.USE_MSR_BITMAPS | ProcBased.RDTSC_EXITING
+                | ProcBased.CR3_LOAD_EXITING | ProcBased.CR3_STORE_EXITING | ProcBased.INVLPG_EXITING | ProcBased.MOV_DR_EXITING));
+        assertEquals(PinBased.DEFAULT1, v.pinBased());
         assertEquals(0, v.read(VmcsField.EXCEPTION_BITMAP));
         // With a port bus connected, unconditional I/O exiting still sends every access out as an exit.
         try (Guest g = Guest.flat32(0x1000, Guest.hex("e680 f4"))) {
