@@ -33,7 +33,8 @@ final class DefaultExitHandler {
             case RDMSR -> { rdmsr(vm.getMsrs(), vcpu, e); yield null; }
             case WRMSR -> { wrmsr(vm.getMsrs(), vcpu, e); yield null; }
             case TRIPLE_FAULT -> stop(StopReason.TRIPLE_FAULT, e, "");
-            case STOP_REQUEST -> stop(StopReason.INTERRUPTED, e, e.getMessage());
+            // A stop a device's shutdown request caused (port I/O without an exit) ends as that shutdown.
+            case STOP_REQUEST -> vm.shutdownPending() ? null : stop(StopReason.INTERRUPTED, e, e.getMessage());
             // A debugger breakpoint whose watch is disabled: the next entry executes the instruction.
             case EXCEPTION_NMI -> "breakpoint".equals(e.getMessage()) ? null : stop(StopReason.EXCEPTION, e, "vector " + e.getVector());
             case INTERNAL_ERROR, ENTRY_FAILURE_GUEST_STATE, ENTRY_FAILURE_MSR_LOADING, ENTRY_FAILURE_MACHINE_CHECK ->

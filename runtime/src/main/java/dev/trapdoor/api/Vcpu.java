@@ -38,8 +38,17 @@ public final class Vcpu {
         // Ports and MSRs the VMCS bitmaps let through are reached by the CPU itself: the VM's bus and MSR set.
         dev.trapdoor.devices.IoBus bus = vm.io();
         backend.setPortIo(new dev.trapdoor.backend.PortIo() {
-            @Override public int in(int port, int size) { return bus.read(port, size); }
-            @Override public void out(int port, int size, int value) { bus.write(port, size, value); }
+            @Override public int in(int port, int size) {
+                int v = bus.read(port, size);
+                if (vm.shutdownPending()) backend.requestStop();
+                return v;
+            }
+            // A device reached without an exit may ask for shutdown (isa-debug-exit, the i8042 reset line):
+            // the vCPU then stops soon and the run reports the shutdown, as it would after an exit.
+            @Override public void out(int port, int size, int value) {
+                bus.write(port, size, value);
+                if (vm.shutdownPending()) backend.requestStop();
+            }
         });
         backend.setMsrAccess(new dev.trapdoor.backend.MsrAccess() {
             @Override public boolean read(int msr, long[] value) {

@@ -279,6 +279,11 @@ public final class Vm implements AutoCloseable, MachineControl {
         shutdown = new Shutdown(-1, "reset requested: " + reason);
     }
 
+    /** A device asked for shutdown or reset that no exit has reported yet. */
+    boolean shutdownPending() {
+        return shutdown != null;
+    }
+
     Shutdown takeShutdown() {
         Shutdown s = shutdown;
         shutdown = null;

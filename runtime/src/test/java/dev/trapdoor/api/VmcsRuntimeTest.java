@@ -58,6 +58,20 @@ class VmcsRuntimeTest {
         }
     }
 
+    @Test
+    void aShutdownThroughAPortThatDoesNotExitStillEndsTheRun() {
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = tickVm(hv);
+            Vmcs v = vm.getVmcs();
+            v.disable(VmcsField.PROC_BASED_CONTROLS, "UNCONDITIONAL_IO_EXITING");
+            v.enable(VmcsField.PROC_BASED_CONTROLS, "USE_IO_BITMAPS"); // empty bitmaps: no port exits
+            RunResult r = vm.run();
+            assertEquals(StopReason.SHUTDOWN, r.reason(), r.toString());
+            assertEquals((10 << 1) | 1, r.status());
+            assertEquals(0, vm.getExits().get(ExitReason.IO_INSTRUCTION), vm.getExits().table());
+        }
+    }
+
     /** Flat real-mode guest: six OUTs to 0x500, then cli; hlt. */
     private static Vm outVm(Hypervisor hv) {
         Vm vm = hv.newVm().memory("64K").build();
