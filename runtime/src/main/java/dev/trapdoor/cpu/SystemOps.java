@@ -129,8 +129,7 @@ abstract class SystemOps extends FpuOps {
                     instructionExit(ExitReason.RDTSC, i, 0);
                     return;
                 }
-                long tsc = retired + tscOffset;
-                if (procControl(ProcBased.USE_TSC_OFFSETTING)) tsc += vmcs.read(VmcsField.TSC_OFFSET); // SDM 25.6.5
+                long tsc = tsc();
                 gpr[EAX] = (int) tsc;
                 gpr[EDX] = (int) (tsc >>> 32);
             }
@@ -275,6 +274,12 @@ abstract class SystemOps extends FpuOps {
         boolean exits = bitmaps ? vmcs.msrExits(msr, !read) : !isSysenterMsr(msr);
         if (!exits) {
             if (sysenterMsr(read)) return;
+            if (read && msr == MSR_IA32_TSC) { // the counter itself, not a table value (a write still goes to the MSR set)
+                long tsc = tsc();
+                gpr[EAX] = (int) tsc;
+                gpr[EDX] = (int) (tsc >>> 32);
+                return;
+            }
             if (msrAccess != null) {
                 if (read) {
                     if (!msrAccess.read(msr, msrValue)) throw gp(0);
@@ -288,6 +293,15 @@ abstract class SystemOps extends FpuOps {
         }
         instructionExit(read ? ExitReason.RDMSR : ExitReason.WRMSR, i, 0);
     }
+
+    /** The TSC the guest reads (RDTSC, RDMSR of IA32_TSC): retired instructions plus the runtime's and, when in use, the VMCS's offset (SDM 25.6.5). */
+    private long tsc() {
+        long tsc = retired + tscOffset;
+        if (procControl(ProcBased.USE_TSC_OFFSETTING)) tsc += vmcs.read(VmcsField.TSC_OFFSET);
+        return tsc;
+    }
+
+    static final int MSR_IA32_TSC = 0x10;
 
     private static boolean isSysenterMsr(int msr) {
         return msr >= MSR_SYSENTER_CS && msr <= MSR_SYSENTER_EIP;

@@ -168,6 +168,22 @@ class VmcsRuntimeTest {
     }
 
     @Test
+    void msrBitmapLetsReadsOfTheVmsMsrsCompleteWithoutExits() {
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = hv.newVm().memory("64K").build();
+            // mov ecx,0x1a0; rdmsr; mov ebx,eax; mov ecx,0x10; rdmsr; cli; hlt (real mode, 32-bit operands)
+            vm.load(HexFormat.of().parseHex("66b9a0010000 0f32 6689c3 66b910000000 0f32 faf4".replace(" ", "")), 0x1000);
+            vm.getVcpu().resetRealMode(0, 0x1000);
+            vm.getVmcs().enable(VmcsField.PROC_BASED_CONTROLS, "USE_MSR_BITMAPS"); // all bits clear: no MSR exits
+            RunResult r = vm.run();
+            assertEquals(StopReason.HALTED, r.reason(), r.toString());
+            assertEquals(0, vm.getExits().get(ExitReason.RDMSR));
+            assertEquals(vm.getMsrs().read(0x1a0) & 0xffffffffL, vm.getVcpu().get("ebx"), "IA32_MISC_ENABLE from the VM's MSR table");
+            assertTrue(vm.getVcpu().get("eax") > 0, "IA32_TSC read the virtual clock");
+        }
+    }
+
+    @Test
     void theDefaultControlsAreTheOldOnes() {
         try (Hypervisor hv = Hypervisor.create()) {
             Vm vm = outVm(hv);
