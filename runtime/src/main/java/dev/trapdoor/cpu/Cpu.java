@@ -142,9 +142,10 @@ final class Cpu extends Exec {
             }
             if (halted) {
                 if (runLimit != Long.MAX_VALUE) {
-                    // HLT without HLT exiting while the runtime's virtual clock has a deadline: sleeping in here would
-                    // stop time, so the vCPU leaves as the preemption timer does, still halted; the runtime skips
-                    // virtual time to the deadline (its timers may raise the interrupt) and re-enters.
+                    // HLT without HLT exiting while a limit is set (the runtime's next device deadline, or the VMX-preemption
+                    // timer, which does not tick while halted here): sleeping in here would stop virtual time, so the vCPU
+                    // leaves as the preemption timer does, still halted; the runtime skips virtual time to the deadline (its
+                    // timers may raise the interrupt) and re-enters.
                     exit.reset(ExitReason.PREEMPTION_TIMER);
                     exit.rip = eip & 0xffffffffL;
                     exit.message = HALTED;
