@@ -20,11 +20,21 @@ final class DefaultExitHandler {
             case EPT_VIOLATION -> e.getSize() > 0 ? mmio(vm.memory().physical(), e) : stop(StopReason.UNHANDLED_EXIT, e, "EPT violation");
             case CPUID -> { cpuid(vm.getCpuid(), vcpu, e); yield null; }
             case HLT -> halt(vm, vcpu, e);
-            case PREEMPTION_TIMER -> null; // the timers that were due have fired; re-enter
+            // The timers that were due have fired; re-enter. A vCPU that halted with HLT exiting off leaves this
+            // way when a timer deadline is set: skip virtual time to it as for an HLT exit.
+            case PREEMPTION_TIMER -> "halted".equals(e.getMessage()) ? halt(vm, vcpu, e) : null;
+            // Interrupt-window exiting asked for a chance to inject: the window is open, so stop asking and re-enter
+            // (the pending interrupt, if any, is then taken). A script that wants to inject watches this reason.
+            case INTERRUPT_WINDOW -> { openWindow(vcpu); yield null; }
+            // Exits a script asked for by turning a control on, answered as the instruction would have been.
+            case RDTSC -> { rdtsc(vm, vcpu, e); yield null; }
+            case PAUSE -> { skip(vcpu, e); yield null; }
+            case INVLPG -> { skip(vcpu, e); yield null; } // the register write-back on re-entry flushes the vCPU's translations
             case RDMSR -> { rdmsr(vm.getMsrs(), vcpu, e); yield null; }
             case WRMSR -> { wrmsr(vm.getMsrs(), vcpu, e); yield null; }
             case TRIPLE_FAULT -> stop(StopReason.TRIPLE_FAULT, e, "");
-            case STOP_REQUEST -> stop(StopReason.INTERRUPTED, e, e.getMessage());
+            // A stop a device's shutdown request caused (port I/O without an exit) ends as that shutdown.
+            case STOP_REQUEST -> vm.shutdownPending() ? null : stop(StopReason.INTERRUPTED, e, e.getMessage());
             // A debugger breakpoint whose watch is disabled: the next entry executes the instruction.
             case EXCEPTION_NMI -> "breakpoint".equals(e.getMessage()) ? null : stop(StopReason.EXCEPTION, e, "vector " + e.getVector());
             case INTERNAL_ERROR, ENTRY_FAILURE_GUEST_STATE, ENTRY_FAILURE_MSR_LOADING, ENTRY_FAILURE_MACHINE_CHECK ->
@@ -65,6 +75,25 @@ final class DefaultExitHandler {
         boolean interruptible = (vcpu.get("eflags") & 0x200) != 0;
         if (interruptible && vm.time().idle()) return null;
         return stop(StopReason.HALTED, e, interruptible ? "" : "interrupts disabled");
+    }
+
+    private static void skip(Vcpu vcpu, Exit e) {
+        vcpu.set("eip", e.getRip() + e.getInstructionLength());
+    }
+
+    /** RDTSC: the TSC is the virtual clock (1 GHz), plus the VMCS TSC offset when "use TSC offsetting" is on. */
+    private static void rdtsc(Vm vm, Vcpu vcpu, Exit e) {
+        long tsc = vm.getClock().now();
+        dev.trapdoor.vmx.Vmcs v = vcpu.getVmcs();
+        if (v != null && (v.procBased() & dev.trapdoor.vmx.ProcBased.USE_TSC_OFFSETTING) != 0) tsc += v.read(dev.trapdoor.vmx.VmcsField.TSC_OFFSET);
+        vcpu.set("eax", tsc & 0xffffffffL);
+        vcpu.set("edx", tsc >>> 32);
+        skip(vcpu, e);
+    }
+
+    private static void openWindow(Vcpu vcpu) {
+        dev.trapdoor.vmx.Vmcs v = vcpu.getVmcs();
+        if (v != null) v.disable(dev.trapdoor.vmx.VmcsField.PROC_BASED_CONTROLS, "INTERRUPT_WINDOW_EXITING");
     }
 
     /** RDMSR (SDM: ECX selects, the value goes to EDX:EAX); an MSR the CPU lacks is #GP(0). */

@@ -35,6 +35,38 @@ public final class Vcpu {
         this.vm = vm;
         this.index = index;
         this.backend = backend;
+        // Ports and MSRs the VMCS bitmaps let through are reached by the CPU itself: the VM's bus and MSR set.
+        dev.trapdoor.devices.IoBus bus = vm.io();
+        backend.setPortIo(new dev.trapdoor.backend.PortIo() {
+            @Override public int in(int port, int size) {
+                int v = bus.read(port, size);
+                if (vm.shutdownPending()) backend.requestStop();
+                return v;
+            }
+            // A device reached without an exit may ask for shutdown (isa-debug-exit, the i8042 reset line):
+            // the vCPU then stops soon and the run reports the shutdown, as it would after an exit.
+            @Override public void out(int port, int size, int value) {
+                bus.write(port, size, value);
+                if (vm.shutdownPending()) backend.requestStop();
+            }
+        });
+        backend.setMsrAccess(new dev.trapdoor.backend.MsrAccess() {
+            @Override public boolean read(int msr, long[] value) {
+                Long v = msr == MsrTable.IA32_TSC && backend.instructionsRetired() >= 0 ? Long.valueOf(vm.getClock().now()) : vm.getMsrs().read(msr);
+                if (v == null) return false;
+                value[0] = v;
+                return true;
+            }
+            @Override public boolean write(int msr, long value) { return vm.getMsrs().write(msr, value); }
+        });
+    }
+
+    /**
+     * This vCPU's VMCS on the interpreter (its VM-execution controls and the last exit's
+     * information; {@code vcpu.vmcs['EXCEPTION_BITMAP'] = 1 << 14}), null on a backend without one (KVM).
+     */
+    public dev.trapdoor.vmx.Vmcs getVmcs() {
+        return backend instanceof dev.trapdoor.cpu.InterpreterVcpu i ? i.vmcs : null;
     }
 
     public Vm getVm() { return vm; }
@@ -109,7 +141,7 @@ public final class Vcpu {
                 vm.time().sync(backend);
                 vm.runBetweenExits();
                 Exit e = new Exit(this, ++exitSequence, info);
-                vm.counters().count(info.reason);
+                chargeRoundTrip(info.reason);
                 RunResult r = dispatch(e, 0);
                 if (r != null) return r;
                 if (stepTarget != Long.MAX_VALUE && backend.instructionsRetired() >= stepTarget)
@@ -118,6 +150,14 @@ public final class Vcpu {
         } finally {
             running = false;
         }
+    }
+
+    /** The modelled exit+entry cost: to the counters, and to virtual time where the backend counts instructions. */
+    private void chargeRoundTrip(dev.trapdoor.vmx.ExitReason reason) {
+        ExitCostModel costs = vm.getExitCosts();
+        long cycles = costs.roundTrip(getVmcs());
+        vm.counters().count(reason, cycles);
+        if (costs.chargeTime && backend.instructionsRetired() >= 0) vm.time().charge(costs.nanos(cycles));
     }
 
     /** Equivalent of {@link #run()}, for the debugger habit of saying continue. */

@@ -50,6 +50,11 @@ final class VirtualTime {
         return retired + Math.max(1, insns);
     }
 
+    /** Moves the clock by the time an exit and entry took (the cost model's cycles), firing what becomes due. */
+    void charge(long nanos) {
+        if (nanos > 0) clock.advanceAndRun(clock.now() + nanos);
+    }
+
     /** After an exit: advance the clock by what the guest ran and fire the timers that are due. */
     void sync(VcpuBackend cpu) {
         long retired = cpu.instructionsRetired();

@@ -36,6 +36,7 @@ public final class Vm implements AutoCloseable, MachineControl {
     private final IoBus io;
     private final CpuidTable cpuid;
     private final ExitCounters counters = new ExitCounters();
+    private final ExitCostModel exitCosts = new ExitCostModel();
     private final VirtualTime time = new VirtualTime(new dev.trapdoor.devices.clock.VirtualClock());
     private final MsrTable msrs = MsrTable.p6();
     private final List<ExitWatch> watches = new CopyOnWriteArrayList<>();
@@ -92,6 +93,10 @@ public final class Vm implements AutoCloseable, MachineControl {
     }
     VirtualTime time() { return time; }
     public ExitCounters counters() { return counters; }
+    /** The cycle costs charged per exit and entry (settable: {@code vm.exitCosts.perMsrListEntry = 100}). */
+    public ExitCostModel getExitCosts() { return exitCosts; }
+    /** vCPU 0's VMCS on the interpreter, null on KVM: {@code vm.vmcs['EXCEPTION_BITMAP']}. */
+    public dev.trapdoor.vmx.Vmcs getVmcs() { return getVcpu().getVmcs(); }
     public ExitCounters getExits() { return counters; }
     public List<Vcpu> getVcpus() { return Collections.unmodifiableList(vcpus); }
     public Vcpu getVcpu() { return vcpus.get(0); }
@@ -272,6 +277,11 @@ public final class Vm implements AutoCloseable, MachineControl {
     @Override
     public void requestReset(String reason) {
         shutdown = new Shutdown(-1, "reset requested: " + reason);
+    }
+
+    /** A device asked for shutdown or reset that no exit has reported yet. */
+    boolean shutdownPending() {
+        return shutdown != null;
     }
 
     Shutdown takeShutdown() {

@@ -45,6 +45,15 @@ public interface VcpuBackend extends AutoCloseable {
     /** What CPUID answers in this vCPU where the backend, not an exit handler, answers it (KVM_SET_CPUID2). */
     default void setCpuid(dev.trapdoor.arch.CpuidTable table) { }
 
+    /**
+     * Where IN/OUT/INS/OUTS go when the VMX controls say a port does not exit (the I/O bitmaps).
+     * Without one every access exits. Backends that decide I/O exits elsewhere (KVM) ignore it.
+     */
+    default void setPortIo(PortIo io) { }
+
+    /** Where RDMSR/WRMSR go when the MSR bitmap says an MSR does not exit. Without one every access exits. */
+    default void setMsrAccess(MsrAccess msrs) { }
+
     /** The VMX TSC offset (SDM Vol. 3C, 25.6.5): RDTSC returns the backend's counter plus this. */
     default void setTscOffset(long offset) { }
 

@@ -1,7 +1,7 @@
 package dev.trapdoor.cpu;
 
 import dev.trapdoor.memory.PhysicalMemory;
-import dev.trapdoor.vmx.ExecutionControls;
+import dev.trapdoor.vmx.Vmcs;
 
 /**
  * The arithmetic families with more than one flag rule: group-2 shifts and rotates, double
@@ -9,8 +9,8 @@ import dev.trapdoor.vmx.ExecutionControls;
  * IMUL, DIV, IDIV). Where the SDM leaves a flag undefined the rule used is named at the site.
  */
 abstract class Alu extends TaskSwitch {
-    Alu(PhysicalMemory memory, ExecutionControls controls) {
-        super(memory, controls);
+    Alu(PhysicalMemory memory, Vmcs vmcs) {
+        super(memory, vmcs);
     }
 
     /** Group-2 operation op on v (size bytes) by count (already taken from CL/imm/1). */

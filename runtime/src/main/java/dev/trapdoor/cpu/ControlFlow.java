@@ -1,7 +1,8 @@
 package dev.trapdoor.cpu;
 
 import dev.trapdoor.memory.PhysicalMemory;
-import dev.trapdoor.vmx.ExecutionControls;
+import dev.trapdoor.vmx.InterruptionInfo;
+import dev.trapdoor.vmx.Vmcs;
 
 /**
  * Control transfers: near and far JMP/CALL/RET, Jcc, LOOP, JCXZ, INT n/INT3/INTO, IRET (SDM Vol. 2
@@ -12,8 +13,8 @@ import dev.trapdoor.vmx.ExecutionControls;
 abstract class ControlFlow extends StringIo {
     private static final int[] DATA_SEGMENTS = {ES, DS, FS, GS};
 
-    ControlFlow(PhysicalMemory memory, ExecutionControls controls) {
-        super(memory, controls);
+    ControlFlow(PhysicalMemory memory, Vmcs vmcs) {
+        super(memory, vmcs);
     }
 
     final void jumpNear(int target, int osize) {
@@ -253,12 +254,19 @@ abstract class ControlFlow extends StringIo {
 
     /** INT n / INT3 / INTO: a software event; INT3 and INTO are exceptions the bitmap can intercept. */
     final void softwareInterrupt(int vector, Insn i, boolean exception) {
-        if (exception && ((controls.exceptionBitmap >>> vector) & 1) != 0) {
+        if (exception && vmcs.exceptionExits(vector, 0)) {
             eip = insStart;
             retired--;
             exceptionExit(vector, -1, i.len);
             return;
         }
+        // Should the delivery fault and the fault exit, this event is the IDT-vectoring information (SDM 28.2.4);
+        // the run loop clears it once the fault is dealt with.
+        int type = !exception ? InterruptionInfo.TYPE_SOFTWARE_INTERRUPT
+                : vector == 1 ? InterruptionInfo.TYPE_PRIVILEGED_SOFTWARE_EXCEPTION : InterruptionInfo.TYPE_SOFTWARE_EXCEPTION;
+        delivering = InterruptionInfo.encode(vector, type, false);
+        deliveringLength = i.len;
         deliver(vector, -1, eip, true, false);
+        delivering = 0;
     }
 }

@@ -4,9 +4,13 @@ import dev.trapdoor.arch.Segment;
 import dev.trapdoor.arch.X86Registers;
 import dev.trapdoor.backend.InterruptController;
 import dev.trapdoor.memory.PhysicalMemory;
-import dev.trapdoor.vmx.ExecutionControls;
+import dev.trapdoor.vmx.Vmcs;
 import dev.trapdoor.vmx.ExitInfo;
 import dev.trapdoor.vmx.ExitReason;
+import dev.trapdoor.vmx.InterruptionInfo;
+import dev.trapdoor.vmx.PinBased;
+import dev.trapdoor.vmx.ProcBased;
+import dev.trapdoor.vmx.VmcsField;
 
 import java.util.concurrent.locks.LockSupport;
 
@@ -30,6 +34,10 @@ final class Cpu extends Exec {
     private long fetchFirstPage, fetchOtherPage;
     private InterruptController intr;
     private long instructionLimit = Long.MAX_VALUE;
+    /** This entry's limit: the runtime's instruction limit or the VMX-preemption timer, whichever comes first. */
+    private long runLimit = Long.MAX_VALUE;
+    /** Retired count at which the VMX-preemption timer reaches 0 (Long.MAX_VALUE when it is not active). */
+    private long timerDeadline = Long.MAX_VALUE;
     private int injectedVector = -1, injectedError = -1;
     /**
      * Debugger breakpoints on linear instruction addresses (not guest-visible: no DR7, no INT3),
@@ -40,8 +48,8 @@ final class Cpu extends Exec {
     /** Resuming at a breakpoint executes its instruction once, as EFLAGS.RF does for DR breakpoints. */
     private int resumeAt = -1;
 
-    Cpu(PhysicalMemory memory, ExecutionControls controls, BlockCache cache) {
-        super(memory, controls);
+    Cpu(PhysicalMemory memory, Vmcs vmcs, BlockCache cache) {
+        super(memory, vmcs);
         this.cache = cache;
         setRegisters(X86Registers.realMode(0xf000, 0xfff0));
     }
@@ -52,6 +60,7 @@ final class Cpu extends Exec {
         exit = info;
         exitPending = false;
         runner = Thread.currentThread();
+        enterVmx();
         try {
             runLoop();
         } catch (RuntimeException e) {
@@ -61,6 +70,22 @@ final class Cpu extends Exec {
         } finally {
             runner = null;
         }
+        VmxExit.record(this, vmcs, info);
+    }
+
+    /** VM entry's view of the VMCS: the controls for this run and the VMX-preemption timer (SDM 26.5.1: it counts down from the field's value, here once per instruction). */
+    private void enterVmx() {
+        procCtl = vmcs.procBased();
+        pinCtl = vmcs.pinBased();
+        vectoringInfo = 0;
+        vectoringError = 0;
+        timerDeadline = (pinCtl & PinBased.ACTIVATE_PREEMPTION_TIMER) != 0
+                ? retired + vmcs.read(VmcsField.VMX_PREEMPTION_TIMER_VALUE) : Long.MAX_VALUE;
+        runLimit = Math.min(instructionLimit, timerDeadline);
+    }
+
+    long timerDeadline() {
+        return timerDeadline;
     }
 
     private void runLoop() {
@@ -80,6 +105,13 @@ final class Cpu extends Exec {
             deliverException(v, injectedError);
             if (exitPending) return;
         }
+        long entryInfo = vmcs.read(VmcsField.VM_ENTRY_INTERRUPTION_INFO);
+        if (InterruptionInfo.valid(entryInfo)) {
+            vmcs.store(VmcsField.VM_ENTRY_INTERRUPTION_INFO, entryInfo & ~(long) InterruptionInfo.VALID);
+            if (!VmxEntry.inject(this, vmcs, entryInfo)) return;
+            if (exitPending) return;
+        }
+        boolean windowExiting = (procCtl & ProcBased.INTERRUPT_WINDOW_EXITING) != 0;
         Block prev = null;
         while (true) {
             if (stopRequested) {
@@ -89,8 +121,16 @@ final class Cpu extends Exec {
                 exit.message = "stop requested";
                 return;
             }
-            if (retired >= instructionLimit) {
+            if (retired >= runLimit) {
                 exit.reset(ExitReason.PREEMPTION_TIMER);
+                exit.rip = eip & 0xffffffffL;
+                if (retired >= timerDeadline) exit.message = "VMX-preemption timer";
+                return;
+            }
+            if (windowExiting && interruptsEnabled() && retired > interruptShadowUntil) {
+                // Interrupt-window exiting (SDM 26.7.5): before any instruction once IF=1 and nothing blocks; it also ends HLT.
+                halted = false;
+                exit.reset(ExitReason.INTERRUPT_WINDOW);
                 exit.rip = eip & 0xffffffffL;
                 return;
             }
@@ -104,16 +144,26 @@ final class Cpu extends Exec {
                 }
             }
             if (halted) {
+                if (runLimit != Long.MAX_VALUE) {
+                    // HLT without HLT exiting while a limit is set (the runtime's next device deadline, or the VMX-preemption
+                    // timer, which does not tick while halted here): sleeping in here would stop virtual time, so the vCPU
+                    // leaves as the preemption timer does, still halted; the runtime skips virtual time to the deadline (its
+                    // timers may raise the interrupt) and re-enters.
+                    exit.reset(ExitReason.PREEMPTION_TIMER);
+                    exit.rip = eip & 0xffffffffL;
+                    exit.message = HALTED;
+                    return;
+                }
                 waitForInterrupt();
                 continue;
             }
-            prev = runBlock(prev);
+            prev = runBlock(prev, windowExiting);
             if (exitPending) return;
         }
     }
 
     /** Runs the block at CS:EIP; returns it for chaining, or null after a fault. */
-    private Block runBlock(Block prev) {
+    private Block runBlock(Block prev, boolean windowExiting) {
         try {
             insStart = eip;
             Block b = chained(prev);
@@ -130,7 +180,8 @@ final class Cpu extends Exec {
             int n = b.count;
             // An interrupt waiting out an STI/MOV SS shadow is taken right after the shadowed instruction.
             if ((irqPending || intr != null) && interruptShadowUntil >= retired) n = (int) Math.min(n, interruptShadowUntil - retired + 1);
-            if (instructionLimit - retired < n) n = (int) Math.max(1, instructionLimit - retired);
+            if (runLimit - retired < n) n = (int) Math.max(1, runLimit - retired);
+            if (windowExiting) n = 1; // the window can open after any instruction (STI, POPF, IRET)
             // EFLAGS.TF: one instruction, then a single-step #DB trap (SDM Vol. 3B, 18.3.1.4).
             boolean singleStep = (flagsRest & TF) != 0;
             if (singleStep) n = 1;
@@ -144,7 +195,7 @@ final class Cpu extends Exec {
                 eip = (eip + i.len) & ipMask;
                 execute(i);
                 retired++;
-                if (!b.valid) break; // the block rewrote itself: decode again from the next instruction
+                if (!b.valid || exitPending) break; // rewrote itself (decode again from the next instruction) or exited
             }
             if (singleStep && !exitPending && !halted) {
                 dr[6] |= 0x4000; // BS
@@ -156,6 +207,7 @@ final class Cpu extends Exec {
         } catch (CpuFault f) {
             eip = insStart;
             deliverException(faultVector, faultError);
+            delivering = 0; // a software interrupt whose delivery faulted
             return null;
         }
     }
@@ -289,11 +341,14 @@ final class Cpu extends Exec {
     private void takeExternalInterrupt(int vector) {
         halted = false;
         insStart = eip;
+        delivering = InterruptionInfo.encode(vector, InterruptionInfo.TYPE_EXTERNAL_INTERRUPT, false);
         try {
             deliver(vector, -1, eip, false, true);
         } catch (CpuFault f) {
             eip = insStart;
             deliverException(faultVector, faultError);
+        } finally {
+            delivering = 0;
         }
     }
 
@@ -363,6 +418,17 @@ final class Cpu extends Exec {
         int pte = memory.read32((pde & 0xfffff000L) | (((lin >>> 12) & 0x3ff) << 2));
         if ((pte & 1) == 0) return -1;
         return (pte & 0xfffff000L) | (lin & 0xfff);
+    }
+
+    /** The exit message of a PREEMPTION_TIMER exit taken while halted (HLT exiting off). */
+    static final String HALTED = "halted";
+
+    void setPortIo(dev.trapdoor.backend.PortIo io) {
+        portIo = io;
+    }
+
+    void setMsrAccess(dev.trapdoor.backend.MsrAccess msrs) {
+        msrAccess = msrs;
     }
 
     void setInterruptController(InterruptController c) {

@@ -65,6 +65,7 @@ public final class Decoder {
             d.rm = m & 7;
             if (row.group != null) {
                 row = (d.mod == 3 && row.groupMod3 != null) ? row.groupMod3[d.reg] : row.group[d.reg];
+                if (row.op == Ops.VMCALL && d.rm != 1) row = OpcodeTable.INVALID; // 0F 01 C1 only
             }
             if (row.has(Row.FORCE_REG)) d.mod = 3;
             if (d.mod != 3) {

@@ -1,7 +1,9 @@
 package dev.trapdoor.cpu;
 
 import dev.trapdoor.memory.PhysicalMemory;
-import dev.trapdoor.vmx.ExecutionControls;
+import dev.trapdoor.vmx.ExitReason;
+import dev.trapdoor.vmx.ProcBased;
+import dev.trapdoor.vmx.Vmcs;
 
 import static dev.trapdoor.cpu.Ops.*;
 
@@ -12,8 +14,8 @@ import static dev.trapdoor.cpu.Ops.*;
  */
 abstract class Exec extends SystemOps {
 
-    Exec(PhysicalMemory memory, ExecutionControls controls) {
-        super(memory, controls);
+    Exec(PhysicalMemory memory, Vmcs vmcs) {
+        super(memory, vmcs);
     }
 
     final void execute(Insn i) {
@@ -36,7 +38,12 @@ abstract class Exec extends SystemOps {
             case TEST_EG, TEST_EI, INCDEC_E, NOT, NEG, MULDIV, IMUL_GE, IMUL_GEI,
                  SHIFT, SHXD, BT, BT_I, BSF, BSR, CMPXCHG, XADD, BCD -> arith(i);
             case MOV_EI, MOV_AO, MOV_OA, MOV_ES, MOV_SE, MOVZX, MOVSX, XCHG_EG, XCHG_AZ,
-                 CBW, CWD, XLAT, BSWAP, CMOVCC, SETCC, LXS, SAHF, LAHF, NOP -> data(i);
+                 CBW, CWD, XLAT, BSWAP, CMOVCC, SETCC, LXS, SAHF, LAHF -> data(i);
+            case NOP -> {
+                // F3 90 is PAUSE (SDM Vol. 2); with PAUSE exiting it exits (SDM 26.1.3). PAUSE-loop exiting is not modelled.
+                if (i.rep == 0xf3 && i.row == OpcodeTable.oneByte(0x90) && procControl(ProcBased.PAUSE_EXITING))
+                    instructionExit(ExitReason.PAUSE, i, 0);
+            }
             case POP_Z, PUSH_I, PUSH_E, POP_E, PUSH_S, POP_S, PUSHF, POPF, PUSHA, POPA, ENTER, LEAVE -> stack(i);
             case JMP_E, JMP_FAR, JMP_FAR_M, CALL_REL, CALL_E, CALL_FAR, CALL_FAR_M, RET, RETF, LOOP, JCXZ,
                  INT, INT3, INTO, IRET -> control(i);

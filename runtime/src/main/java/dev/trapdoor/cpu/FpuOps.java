@@ -3,7 +3,7 @@ package dev.trapdoor.cpu;
 import dev.trapdoor.cpu.fpu.X87;
 import dev.trapdoor.cpu.fpu.X87Image;
 import dev.trapdoor.memory.PhysicalMemory;
-import dev.trapdoor.vmx.ExecutionControls;
+import dev.trapdoor.vmx.Vmcs;
 
 /**
  * The x87 escapes D8-DF, WAIT and FXSAVE/FXRSTOR: operand fetch and store with the sizes of
@@ -24,8 +24,8 @@ abstract class FpuOps extends ControlFlow {
     private boolean ferr;
     private final byte[] image = new byte[X87Image.FXSAVE];
 
-    FpuOps(PhysicalMemory memory, ExecutionControls controls) {
-        super(memory, controls);
+    FpuOps(PhysicalMemory memory, Vmcs vmcs) {
+        super(memory, vmcs);
     }
 
     /** FERR# (CR0.NE = 0 error reporting): asserted by a waiting instruction that met a pending exception, until ES clears. */

@@ -17,7 +17,10 @@ public final class InterpreterBackend implements Backend {
     private static final Set<ExitReason> REASONS = Collections.unmodifiableSet(EnumSet.of(
             ExitReason.EXCEPTION_NMI, ExitReason.TRIPLE_FAULT, ExitReason.CPUID, ExitReason.HLT,
             ExitReason.IO_INSTRUCTION, ExitReason.RDMSR, ExitReason.WRMSR, ExitReason.INTERNAL_ERROR,
-            ExitReason.STOP_REQUEST, ExitReason.PREEMPTION_TIMER));
+            ExitReason.STOP_REQUEST, ExitReason.PREEMPTION_TIMER,
+            // exits that VMCS controls turn on
+            ExitReason.INTERRUPT_WINDOW, ExitReason.INVLPG, ExitReason.RDTSC, ExitReason.VMCALL, ExitReason.CR_ACCESS,
+            ExitReason.DR_ACCESS, ExitReason.PAUSE));
 
     private PhysicalMemory memory;
     private BlockCache cache;

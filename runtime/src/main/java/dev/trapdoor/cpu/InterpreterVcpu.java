@@ -4,20 +4,43 @@ import dev.trapdoor.arch.X86Registers;
 import dev.trapdoor.backend.InterruptController;
 import dev.trapdoor.backend.VcpuBackend;
 import dev.trapdoor.memory.PhysicalMemory;
-import dev.trapdoor.vmx.ExecutionControls;
+import dev.trapdoor.backend.MsrAccess;
+import dev.trapdoor.backend.PortIo;
+import dev.trapdoor.vmx.PinBased;
+import dev.trapdoor.vmx.ProcBased;
+import dev.trapdoor.vmx.Vmcs;
+import dev.trapdoor.vmx.VmcsField;
 import dev.trapdoor.vmx.ExitInfo;
 
 /** One vCPU of the interpreter backend: the {@link VcpuBackend} face of a {@link Cpu} core. */
 public final class InterpreterVcpu implements VcpuBackend {
-    /** The VM-execution controls this vCPU honours; scripts and the runtime may change them between runs. */
-    public final ExecutionControls controls;
+    /**
+     * This vCPU's VMCS: the VM-execution controls it honours (read at each entry; scripts and the
+     * runtime change them between runs) and the exit information of the last exit.
+     */
+    public final Vmcs vmcs;
     private final Cpu cpu;
     private final int index;
 
     InterpreterVcpu(int index, PhysicalMemory memory, BlockCache cache) {
         this.index = index;
-        this.controls = new ExecutionControls();
-        this.cpu = new Cpu(memory, controls, cache);
+        this.vmcs = defaultVmcs();
+        this.cpu = new Cpu(memory, vmcs, cache);
+    }
+
+    /**
+     * The controls a new vCPU starts with, the interpreter's behaviour before it had a VMCS: HLT
+     * exiting and unconditional I/O exiting on, no I/O or MSR bitmaps, exception bitmap 0 (CPUID,
+     * and RDMSR/WRMSR without MSR bitmaps, exit regardless). The default1 bits are set as a VMM
+     * must set them (SDM Appendix A.3), except CR3-load and CR3-store exiting, which the "true"
+     * controls let a VMM clear (A.3.2: processors that set IA32_VMX_BASIC bit 55 allow 0 for both).
+     */
+    static Vmcs defaultVmcs() {
+        Vmcs v = new Vmcs(32);
+        v.write(VmcsField.PIN_BASED_CONTROLS, PinBased.DEFAULT1);
+        int proc = ProcBased.DEFAULT1 & ~(ProcBased.CR3_LOAD_EXITING | ProcBased.CR3_STORE_EXITING);
+        v.write(VmcsField.PROC_BASED_CONTROLS, proc | ProcBased.HLT_EXITING | ProcBased.UNCONDITIONAL_IO_EXITING);
+        return v;
     }
 
     /** The core, for tests and diagnostics in this package. */
@@ -76,6 +99,16 @@ public final class InterpreterVcpu implements VcpuBackend {
     @Override
     public void setInterruptController(InterruptController controller) {
         cpu.setInterruptController(controller);
+    }
+
+    @Override
+    public void setPortIo(PortIo io) {
+        cpu.setPortIo(io);
+    }
+
+    @Override
+    public void setMsrAccess(MsrAccess msrs) {
+        cpu.setMsrAccess(msrs);
     }
 
     @Override

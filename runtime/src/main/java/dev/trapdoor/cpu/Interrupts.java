@@ -1,9 +1,11 @@
 package dev.trapdoor.cpu;
 
 import dev.trapdoor.memory.PhysicalMemory;
-import dev.trapdoor.vmx.ExecutionControls;
+import dev.trapdoor.vmx.Vmcs;
 import dev.trapdoor.vmx.ExitInfo;
 import dev.trapdoor.vmx.ExitReason;
+import dev.trapdoor.vmx.InterruptionInfo;
+import dev.trapdoor.vmx.ProcBased;
 
 /**
  * Event delivery: exceptions, software interrupts and external interrupts through the real-mode
@@ -12,14 +14,41 @@ import dev.trapdoor.vmx.ExitReason;
  * (exception bitmap, triple fault).
  */
 abstract class Interrupts extends Segments {
-    final ExecutionControls controls;
+    /** This vCPU's VMCS: the controls it honours and where exits are recorded. */
+    final Vmcs vmcs;
+    /** The primary processor-based and pin-based controls, read from {@link #vmcs} at each entry (the guest cannot change them). */
+    int procCtl, pinCtl;
     ExitInfo exit = new ExitInfo();
     /** Set by anything that fills {@link #exit}; the run loop returns when it sees it. */
     boolean exitPending;
+    /** Interruption information of the event being delivered when an exit interrupts its delivery (IDT-vectoring information, SDM 28.2.4); 0 if none. */
+    int vectoringInfo, vectoringError;
+    /** The event being delivered right now (interruption-information format), 0 outside delivery. */
+    int delivering, deliveringError;
+    /** Instruction length of a software interrupt or exception being delivered (reported with its IDT-vectoring information). */
+    int deliveringLength;
 
-    Interrupts(PhysicalMemory memory, ExecutionControls controls) {
+    Interrupts(PhysicalMemory memory, Vmcs vmcs) {
         super(memory);
-        this.controls = controls;
+        this.vmcs = vmcs;
+    }
+
+    final boolean procControl(int bit) {
+        return (procCtl & bit) != 0;
+    }
+
+    /**
+     * An exit caused by instruction i (SDM 26.1): it has not executed, EIP stays at it, and the
+     * handler completes or emulates it. qualification in the reason's format.
+     */
+    final void instructionExit(ExitReason reason, Insn i, long qualification) {
+        exit.reset(reason);
+        exit.rip = insStart & 0xffffffffL;
+        exit.instructionLength = i.len;
+        exit.qualification = qualification;
+        eip = insStart;
+        retired--; // not retired: the exiting instruction has not executed
+        exitPending = true;
     }
 
     static boolean hasErrorCode(int vector) {
@@ -35,10 +64,20 @@ abstract class Interrupts extends Segments {
      * the exception bitmap and the double-fault rules; ends in an exit where VMX would.
      */
     final void deliverException(int vector, int error) {
-        int first = -1;
+        int first = -1, firstError = -1;
         while (true) {
-            if (((controls.exceptionBitmap >>> vector) & 1) != 0 && vector < 32) {
+            if (vmcs.exceptionExits(vector, hasErrorCode(vector) ? error : 0)) {
+                // An exit while delivering another event reports that event as IDT-vectoring information (SDM 28.2.4).
+                if (first >= 0) {
+                    vectoringInfo = InterruptionInfo.encode(first, InterruptionInfo.TYPE_HARDWARE_EXCEPTION, hasErrorCode(first));
+                    vectoringError = Math.max(firstError, 0);
+                } else if (delivering != 0) {
+                    vectoringInfo = delivering;
+                    vectoringError = deliveringError;
+                }
                 exceptionExit(vector, error, 0);
+                if (first < 0 && InterruptionInfo.type(delivering) >= InterruptionInfo.TYPE_SOFTWARE_INTERRUPT)
+                    exit.instructionLength = deliveringLength; // SDM 28.2.4: the length of the INT n / INT3 / INTO
                 return;
             }
             if (vector == 14) cr2 = faultAddress;
@@ -54,6 +93,7 @@ abstract class Interrupts extends Segments {
                 boolean df = (contributory(vector) && contributory(second))
                         || (vector == 14 && (second == 14 || contributory(second)));
                 first = vector;
+                firstError = hasErrorCode(vector) ? error : -1;
                 if (df) {
                     vector = 8;
                     error = 0;

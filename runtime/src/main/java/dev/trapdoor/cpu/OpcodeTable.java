@@ -267,7 +267,8 @@ public final class OpcodeTable {
         g7[4] = row("smsw", SMSW, 0, "Ev", NO_SUFFIX);
         g7[6] = row("lmsw", LMSW, 0, "Ew", PRIV | END | NO_SUFFIX);
         g7[7] = row("invlpg", INVLPG, 0, "M", MEM_ONLY | PRIV | END | NO_SUFFIX);
-        Row[] g7m3 = invalid8(); // monitor/mwait/vmcall/... live here (SDM Table A-6); #UD for now
+        Row[] g7m3 = invalid8(); // monitor/mwait/... live here (SDM Table A-6); #UD for now
+        g7m3[0] = row("vmcall", VMCALL, 0, "", END | NO_SUFFIX); // C1 only: the decoder makes C0, C2-C7 invalid
         g7m3[4] = g7[4];
         g7m3[6] = g7[6];
         TWO_BYTE[0x01] = group(g7, g7m3);

@@ -39,5 +39,6 @@ final class Ops {
     static final int SYSENTER = 125, SYSEXIT = 126;
     static final int LAR = 127, LSL = 128, VERRW = 129;  // VERRW sub: 0 verr 1 verw
     static final int RDPMC = 130;
-    static final int COUNT = 131;
+    static final int VMCALL = 131;
+    static final int COUNT = 132;
 }

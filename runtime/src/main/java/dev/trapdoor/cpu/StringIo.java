@@ -1,16 +1,18 @@
 package dev.trapdoor.cpu;
 
+import dev.trapdoor.backend.PortIo;
 import dev.trapdoor.memory.PhysicalMemory;
-import dev.trapdoor.vmx.ExecutionControls;
+import dev.trapdoor.vmx.Vmcs;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
  * String instructions (MOVS, CMPS, STOS, LODS, SCAS with REP/REPE/REPNE) and port I/O (IN, OUT,
- * INS, OUTS). Port I/O always leaves the CPU as an IO_INSTRUCTION exit: the instruction stays
- * pending with EIP at it, the handler moves the data through the exit's buffer, and the next run
- * completes it. String I/O moves up to one 4 KiB buffer per exit; REP forms exit again, chunk by
+ * INS, OUTS). Port I/O the VMCS makes exit (unconditional I/O exiting, or the I/O bitmaps) leaves
+ * the CPU as an IO_INSTRUCTION exit: the instruction stays pending with EIP at it, the handler
+ * moves the data through the exit's buffer, and the next run completes it. A port that does not
+ * exit is accessed through {@link #portIo} the same way, without leaving the CPU. String I/O moves up to one 4 KiB buffer per exit; REP forms exit again, chunk by
  * chunk, until ECX is zero.
  */
 abstract class StringIo extends Alu {
@@ -21,9 +23,11 @@ abstract class StringIo extends Alu {
     final MemorySegment ioBuffer = Arena.ofAuto().allocate(IO_BUFFER_SIZE, 8);
     Insn pendingIo;
     int pendingEip, pendingCount;
+    /** The port space for accesses that do not exit; null = every access exits. */
+    PortIo portIo;
 
-    StringIo(PhysicalMemory memory, ExecutionControls controls) {
-        super(memory, controls);
+    StringIo(PhysicalMemory memory, Vmcs vmcs) {
+        super(memory, vmcs);
     }
 
     final int ea(Insn i) {
@@ -127,9 +131,28 @@ abstract class StringIo extends Alu {
 
     final void portIo(Insn i, int port, boolean in, boolean immediate) {
         checkIoPrivilege(port, i.size);
+        if (portIo != null && !vmcs.ioExits(port, i.size)) {
+            if (in) setReg(EAX, i.size, portIo.in(port, i.size));
+            else portIo.out(port, i.size, gpr[EAX]);
+            return;
+        }
         exit.io(port, i.size, in, false, false, immediate, 1);
         if (!in) putElement(0, i.size, gpr[EAX]);
         ioExit(i, 1);
+    }
+
+    /** A string I/O chunk that does not exit: the port accesses happen here, then the same completion as after an exit. */
+    private void directStringIo(Insn i, int port, int size, boolean in, int count) {
+        pendingIo = i;
+        pendingEip = insStart;
+        pendingCount = count;
+        eip = insStart;
+        retired--;
+        for (int k = 0; k < count; k++) {
+            if (in) putElement(k, size, portIo.in(port, size));
+            else portIo.out(port, size, getElement(k, size));
+        }
+        completeIo();
     }
 
     private void ioExit(Insn i, int count) {
@@ -184,6 +207,10 @@ abstract class StringIo extends Alu {
             }
         } else {
             probeWrite(ES, firstOff, size);
+        }
+        if (portIo != null && !vmcs.ioExits(port, size)) {
+            directStringIo(i, port, size, in, count);
+            return;
         }
         exit.io(port, size, in, true, rep, false, count);
         exit.guestLinear = linear & 0xffffffffL;

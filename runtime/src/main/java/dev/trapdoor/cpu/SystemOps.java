@@ -1,8 +1,12 @@
 package dev.trapdoor.cpu;
 
 import dev.trapdoor.memory.PhysicalMemory;
-import dev.trapdoor.vmx.ExecutionControls;
+import dev.trapdoor.vmx.Vmcs;
+import dev.trapdoor.backend.MsrAccess;
+import dev.trapdoor.vmx.ExitQualifications;
 import dev.trapdoor.vmx.ExitReason;
+import dev.trapdoor.vmx.ProcBased;
+import dev.trapdoor.vmx.VmcsField;
 
 import static dev.trapdoor.cpu.Ops.*;
 
@@ -18,8 +22,12 @@ abstract class SystemOps extends FpuOps {
     /** DR0-DR3, DR6, DR7 (indices 4 and 5 unused). Stored and read back; breakpoints are not honoured yet. */
     final int[] dr = {0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400};
 
-    SystemOps(PhysicalMemory memory, ExecutionControls controls) {
-        super(memory, controls);
+    /** RDMSR/WRMSR that the MSR bitmap lets through complete here; null = they exit. */
+    MsrAccess msrAccess;
+    private final long[] msrValue = new long[1];
+
+    SystemOps(PhysicalMemory memory, Vmcs vmcs) {
+        super(memory, vmcs);
     }
 
     private void requirePrivilege() {
@@ -31,7 +39,8 @@ abstract class SystemOps extends FpuOps {
         switch (i.op) {
             case FLAGOP -> flagOp(i.sub);
             case HLT -> {
-                if (controls.hltExiting) {
+                if (procControl(ProcBased.HLT_EXITING)) {
+                    // HLT is a trap-like exit here: EIP past it, as the runtime's HLT handling has always expected.
                     exit.reset(ExitReason.HLT);
                     exit.rip = insStart & 0xffffffffL;
                     exit.instructionLength = i.len;
@@ -67,25 +76,60 @@ abstract class SystemOps extends FpuOps {
                 write16(i.seg, a, i.op == SGDT ? gdtLimit : idtLimit);
                 write32(i.seg, a + 2, i.op == SGDT ? gdtBase : idtBase);
             }
-            case MOV_RC -> gpr[i.rm] = readControl(i.reg);
-            case MOV_CR -> writeControl(i.reg, gpr[i.rm]);
-            case CLTS -> cr0 &= ~CR0_TS;
+            case MOV_RC -> {
+                if (i.reg == 3 && procControl(ProcBased.CR3_STORE_EXITING)) {
+                    instructionExit(ExitReason.CR_ACCESS, i, ExitQualifications.crMov(3, false, i.rm));
+                    return;
+                }
+                gpr[i.rm] = guestControl(i.reg);
+            }
+            case MOV_CR -> {
+                if (controlWriteExits(i.reg, gpr[i.rm])) {
+                    instructionExit(ExitReason.CR_ACCESS, i, ExitQualifications.crMov(i.reg, true, i.rm));
+                    return;
+                }
+                writeControl(i.reg, gpr[i.rm]);
+            }
+            case CLTS -> {
+                if (vmcs.cltsExits()) {
+                    instructionExit(ExitReason.CR_ACCESS, i, ExitQualifications.clts());
+                    return;
+                }
+                cr0 &= ~CR0_TS;
+            }
             case SMSW -> {
-                if (i.mod == 3) setReg(i.rm, i.osize, cr0);
-                else write16(i.seg, ea(i), cr0);
+                int v = (int) vmcs.cr0ReadValue(cr0 & 0xffffffffL); // the shadow for host-owned bits (SDM 26.3)
+                if (i.mod == 3) setReg(i.rm, i.osize, v);
+                else write16(i.seg, ea(i), v);
             }
             case LMSW -> {
                 // LMSW changes PE, MP, EM, TS and cannot clear PE (SDM Vol. 2, LMSW).
-                int v = readE(i, 2) & 0xf;
+                int src = readE(i, 2) & 0xffff;
+                if (vmcs.lmswExits(src)) {
+                    instructionExit(ExitReason.CR_ACCESS, i, ExitQualifications.lmsw(i.mod != 3, src));
+                    return;
+                }
+                int v = src & 0xf;
                 writeControl(0, (cr0 & ~0xe) | v | (cr0 & CR0_PE));
             }
-            case INVLPG -> flushTlb();
+            case INVLPG -> {
+                if (procControl(ProcBased.INVLPG_EXITING)) {
+                    // Qualification: the linear-address operand (SDM 28.2.1).
+                    instructionExit(ExitReason.INVLPG, i, (segBase[i.seg] + ea(i)) & 0xffffffffL);
+                    return;
+                }
+                flushTlb();
+            }
             case WBINVD -> { }
             case RDTSC -> {
                 // Virtual time: the TSC counts retired instructions plus the VMX TSC offset the
                 // runtime keeps equal to the time the guest spent halted, so runs are reproducible.
                 if ((cr4 & 4) != 0 && protectedMode() && cpl != 0) throw gp(0);
-                long tsc = retired + tscOffset;
+                if (procControl(ProcBased.RDTSC_EXITING)) {
+                    instructionExit(ExitReason.RDTSC, i, 0);
+                    return;
+                }
+                long tsc = tsc();
                 gpr[EAX] = (int) tsc;
                 gpr[EDX] = (int) (tsc >>> 32);
             }
@@ -117,16 +161,7 @@ abstract class SystemOps extends FpuOps {
                 }
                 setArith(ZF, equal ? ZF : 0);
             }
-            case RDMSR, WRMSR -> {
-                if (sysenterMsr(i.op == RDMSR)) return;
-                // Every other MSR access exits (no MSR bitmap yet); the handler emulates it and advances EIP, as for CPUID.
-                exit.reset(i.op == RDMSR ? ExitReason.RDMSR : ExitReason.WRMSR);
-                exit.rip = insStart & 0xffffffffL;
-                exit.instructionLength = i.len;
-                eip = insStart;
-                retired--;
-                exitPending = true;
-            }
+            case RDMSR, WRMSR -> msr(i);
             case FWAIT -> fwait();
             case X87 -> x87(i);
             case FXSAVE -> fxsave(i, i.sub == 1);
@@ -157,12 +192,27 @@ abstract class SystemOps extends FpuOps {
                 }
             }
             case INT1 -> softwareInterrupt(1, i, true);
-            case MOV_RD -> gpr[i.rm] = dr[debugIndex(i.reg)];
+            case MOV_RD -> {
+                int n = debugIndex(i.reg);
+                if (procControl(ProcBased.MOV_DR_EXITING)) {
+                    instructionExit(ExitReason.DR_ACCESS, i, ExitQualifications.movDr(i.reg, false, i.rm));
+                    return;
+                }
+                gpr[i.rm] = dr[n];
+            }
             case MOV_DR -> {
                 int n = debugIndex(i.reg);
+                if (procControl(ProcBased.MOV_DR_EXITING)) {
+                    instructionExit(ExitReason.DR_ACCESS, i, ExitQualifications.movDr(i.reg, true, i.rm));
+                    return;
+                }
                 int v = gpr[i.rm];
                 // DR6 and DR7 reserved bits read as fixed values (SDM Vol. 3B, 18.2.3 and 18.2.4).
                 dr[n] = n == 6 ? (v & 0xe00f) | 0xffff0ff0 : n == 7 ? (v & 0xffff2bff) | 0x400 : v;
+            }
+            case VMCALL -> {
+                // 0F 01 C1 (the decoder makes C0, C2-C7 invalid: this CPU has no VMX instructions of its own).
+                instructionExit(ExitReason.VMCALL, i, 0); // VMCALL exits unconditionally in VMX non-root operation (SDM 26.1.2)
             }
             case UD -> throw ud();
             // A row names a handler this switch does not know: an interpreter bug, reported as INTERNAL_ERROR.
@@ -189,6 +239,72 @@ abstract class SystemOps extends FpuOps {
             }
             default -> throw ud();
         }
+    }
+
+    /** MOV from CRn as the guest sees it: host-owned CR0/CR4 bits come from the read shadows (SDM 26.3). */
+    private int guestControl(int n) {
+        return switch (n) {
+            case 0 -> (int) vmcs.cr0ReadValue(cr0 & 0xffffffffL);
+            case 4 -> (int) vmcs.cr4ReadValue(cr4 & 0xffffffffL);
+            default -> readControl(n);
+        };
+    }
+
+    /** MOV to CRn exits (SDM 26.1.3): CR0/CR4 when a host-owned bit would differ from its shadow, CR3 with CR3-load exiting. */
+    private boolean controlWriteExits(int n, int v) {
+        long value = v & 0xffffffffL;
+        return switch (n) {
+            case 0 -> vmcs.cr0WriteExits(value);
+            case 3 -> vmcs.cr3LoadExits(value);
+            case 4 -> vmcs.cr4WriteExits(value);
+            default -> false;
+        };
+    }
+
+    /**
+     * RDMSR/WRMSR. Without MSR bitmaps every access exits, except the SYSENTER MSRs, which live in
+     * the CPU (the behaviour before the VMCS). With them the bitmap decides (SDM 26.1.3): a clear
+     * bit completes here, from the CPU's own MSRs or through {@link #msrAccess} (#GP(0) for an MSR
+     * it lacks); with no {@link #msrAccess} connected the access exits anyway.
+     */
+    private void msr(Insn i) {
+        boolean read = i.op == RDMSR;
+        int msr = gpr[ECX];
+        boolean bitmaps = procControl(ProcBased.USE_MSR_BITMAPS);
+        boolean exits = bitmaps ? vmcs.msrExits(msr, !read) : !isSysenterMsr(msr);
+        if (!exits) {
+            if (sysenterMsr(read)) return;
+            if (read && msr == MSR_IA32_TSC) { // the counter itself, not a table value (a write still goes to the MSR set)
+                long tsc = tsc();
+                gpr[EAX] = (int) tsc;
+                gpr[EDX] = (int) (tsc >>> 32);
+                return;
+            }
+            if (msrAccess != null) {
+                if (read) {
+                    if (!msrAccess.read(msr, msrValue)) throw gp(0);
+                    gpr[EAX] = (int) msrValue[0];
+                    gpr[EDX] = (int) (msrValue[0] >>> 32);
+                } else if (!msrAccess.write(msr, (gpr[EDX] & 0xffffffffL) << 32 | (gpr[EAX] & 0xffffffffL))) {
+                    throw gp(0);
+                }
+                return;
+            }
+        }
+        instructionExit(read ? ExitReason.RDMSR : ExitReason.WRMSR, i, 0);
+    }
+
+    /** The TSC the guest reads (RDTSC, RDMSR of IA32_TSC): retired instructions plus the runtime's and, when in use, the VMCS's offset (SDM 25.6.5). */
+    private long tsc() {
+        long tsc = retired + tscOffset;
+        if (procControl(ProcBased.USE_TSC_OFFSETTING)) tsc += vmcs.read(VmcsField.TSC_OFFSET);
+        return tsc;
+    }
+
+    static final int MSR_IA32_TSC = 0x10;
+
+    private static boolean isSysenterMsr(int msr) {
+        return msr >= MSR_SYSENTER_CS && msr <= MSR_SYSENTER_EIP;
     }
 
     private int readControl(int n) {

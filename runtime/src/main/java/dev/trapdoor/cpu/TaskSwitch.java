@@ -1,7 +1,7 @@
 package dev.trapdoor.cpu;
 
 import dev.trapdoor.memory.PhysicalMemory;
-import dev.trapdoor.vmx.ExecutionControls;
+import dev.trapdoor.vmx.Vmcs;
 
 /**
  * Hardware task switching with 32-bit TSSes (SDM Vol. 3A, 8.3): through a task gate in the IDT
@@ -17,8 +17,8 @@ abstract class TaskSwitch extends Interrupts {
     private final int[] loadSel = new int[6];
     private final int[] newGpr = new int[8];
 
-    TaskSwitch(PhysicalMemory memory, ExecutionControls controls) {
-        super(memory, controls);
+    TaskSwitch(PhysicalMemory memory, Vmcs vmcs) {
+        super(memory, vmcs);
     }
 
     /**

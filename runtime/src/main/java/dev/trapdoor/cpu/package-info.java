@@ -31,13 +31,43 @@
  * The CPU model is {@link dev.trapdoor.arch.CpuidTable#interpreterDefault()}: a P6-family CPU with
  * FPU, PSE, TSC, MSR, CX8, SEP, PGE, CMOV and FXSR and no SIMD. Global pages are accepted and
  * flushed with the rest on a CR3 load (always allowed: a TLB may drop any entry). The SYSENTER
- * MSRs (0x174-0x176) are held and answered by the CPU; every other RDMSR/WRMSR exits.
+ * MSRs (0x174-0x176) are held and answered by the CPU; without MSR bitmaps every other RDMSR/WRMSR exits.
  *
  * <h2>Guest faults and exits</h2>
  * Guest faults are one pre-allocated signal ({@code CpuFault}) with the vector and error code in
  * the CPU's fields; the run loop restores EIP to the faulting instruction and delivers the event
- * (or exits per {@link dev.trapdoor.vmx.ExecutionControls#exceptionBitmap}). Port I/O, HLT and
- * CPUID exit as VMX would; any host exception reaching the run loop is an interpreter bug and
- * becomes an INTERNAL_ERROR exit.
+ * (or exits per the VMCS exception bitmap, {@link dev.trapdoor.vmx.Vmcs#exceptionExits}). Any host
+ * exception reaching the run loop is an interpreter bug and becomes an INTERNAL_ERROR exit.
+ *
+ * <h2>The VMCS</h2>
+ * Each vCPU runs under a {@link dev.trapdoor.vmx.Vmcs} ({@code InterpreterVcpu.vmcs}; scripts:
+ * {@code vm.vmcs}, {@code vcpu.vmcs}). Entry reads the pin-based and primary processor-based
+ * controls once; the rest is read where it matters. Defaults: HLT exiting and unconditional I/O
+ * exiting on, everything else off (the behaviour before the VMCS). Honoured (SDM Vol. 3C, ch. 26-28):
+ * <ul>
+ *   <li>exits: HLT, CPUID (always), RDMSR/WRMSR (MSR bitmaps; a clear bit completes through
+ *       {@code backend.MsrAccess}), IN/OUT/INS/OUTS (unconditional or the I/O bitmaps; a port that
+ *       does not exit is accessed through {@code backend.PortIo}), MOV to CR0/CR4 against the
+ *       guest/host masks and read shadows (MOV from CR0/CR4 and SMSW read the shadows), CLTS, LMSW,
+ *       CR3-load (with the CR3-target list) and CR3-store exiting, MOV DR, INVLPG (qualification:
+ *       the linear address), RDTSC (and "use TSC offsetting" adding TSC_OFFSET to the runtime's
+ *       offset), PAUSE (F3 90), VMCALL (0F 01 C1, always), the exception bitmap with #PF error-code
+ *       mask/match, interrupt-window exiting, the VMX-preemption timer (one tick per retired
+ *       instruction; "save VMX-preemption timer value" honoured), triple fault;</li>
+ *   <li>VM-entry event injection of every type but "other event" ({@code VmxEntry}, with the checks
+ *       of 27.2.1.3: a bad field fails the entry with VM-instruction error 7);</li>
+ *   <li>exit recording ({@code VmxExit}): reason, qualification, lengths, interruption information,
+ *       IDT-vectoring information for exits during the delivery of an injected event, an external
+ *       interrupt, a software interrupt or a nested exception (#DF), INS/OUTS instruction
+ *       information, and guest RIP/RSP/RFLAGS/CR0/CR3/CR4/activity/interruptibility state.</li>
+ * </ul>
+ * HLT with HLT exiting off: the vCPU halts inside; if the runtime set an instruction limit (a device
+ * timer is due), it leaves at once with a PREEMPTION_TIMER exit whose message is "halted" and
+ * stays halted: the runtime skips virtual time to the deadline as for an HLT exit (the timer may
+ * raise the interrupt that wakes it) and re-enters. Without a limit it sleeps until an injected
+ * interrupt or a stop request. Not honoured: NMI and external-interrupt exiting, NMI windows,
+ * the monitor trap flag, MWAIT/MONITOR/RDPMC/WBINVD/descriptor-table exiting, TPR shadow and APIC
+ * virtualization, PAUSE-loop exiting; EPT and VPID change only the exit cost model (the
+ * interpreter's Mmu does not use memory.paging yet).
  */
 package dev.trapdoor.cpu;

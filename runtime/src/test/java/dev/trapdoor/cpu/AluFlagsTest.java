@@ -121,7 +121,7 @@ class AluFlagsTest {
         // xor ebx,ebx; div ebx  -> #DE;  then mov edx,1; xor eax,eax; inc ebx; div ebx -> #DE (quotient 2^32)
         byte[] code = Guest.hex("31db f7f3 ba01000000 31c0 43 f7f3 f4");
         try (Guest g = Guest.flat32(0x1000, code)) {
-            g.vcpu.controls.exceptionBitmap = 1; // #DE exits
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1); // #DE exits
             ExitInfo e = g.run();
             assertEquals(ExitReason.EXCEPTION_NMI, e.reason);
             assertEquals(0, e.vector);

@@ -45,7 +45,7 @@ class BcdTest {
     @Test
     void aamByZeroIsDivideError() {
         try (Guest g = Guest.flat32(0x1000, Guest.hex("d400 f4"))) {
-            g.vcpu.controls.exceptionBitmap = 1;
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1);
             assertEquals(0, g.run().vector);
         }
     }

@@ -28,7 +28,7 @@ class ExceptionTest {
     @Test
     void undefinedOpcodeExitsWhenTheBitmapSaysSo() {
         try (Guest g = Guest.flat32(0x1000, Guest.hex("90 0fff"))) {
-            g.vcpu.controls.exceptionBitmap = 1 << 6;
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 6);
             ExitInfo e = g.run();
             assertEquals(ExitReason.EXCEPTION_NMI, e.reason);
             assertEquals(6, e.vector);
@@ -40,7 +40,7 @@ class ExceptionTest {
     @Test
     void int3ExitCarriesTheInstructionLength() {
         try (Guest g = Guest.flat32(0x1000, Guest.hex("cc f4"))) {
-            g.vcpu.controls.exceptionBitmap = 1 << 3;
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 3);
             ExitInfo e = g.run();
             assertEquals(ExitReason.EXCEPTION_NMI, e.reason);
             assertEquals(3, e.vector);
@@ -51,7 +51,7 @@ class ExceptionTest {
     @Test
     void privilegedInstructionsNeedCpl0AndLockNeedsMemory() {
         try (Guest g = Guest.flat32(0x1000, Guest.hex("f0 01 c0 f4"))) { // lock add eax,eax
-            g.vcpu.controls.exceptionBitmap = 1 << 6;
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 6);
             ExitInfo e = g.run();
             assertEquals(6, e.vector);
         }
@@ -84,7 +84,7 @@ class ExceptionTest {
             r.cr3 = 0x20000;
             r.cr0 |= 0x80000000L;
             g.vcpu.setRegisters(r);
-            g.vcpu.controls.exceptionBitmap = 1 << 14;
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 14);
             ExitInfo e = g.run();
             assertEquals(ExitReason.EXCEPTION_NMI, e.reason, e.message);
             assertEquals(14, e.vector);
@@ -100,7 +100,7 @@ class ExceptionTest {
         try (Guest g = Guest.flat32(0x1000, Guest.hex("b90f000000 620d00200000 b915000000 620d00200000 f4"))) {
             g.memory.write32(0x2000, 10);
             g.memory.write32(0x2004, 20);
-            g.vcpu.controls.exceptionBitmap = 1 << 5;
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 5);
             ExitInfo e = g.run();
             assertEquals(ExitReason.EXCEPTION_NMI, e.reason);
             assertEquals(5, e.vector);
@@ -111,7 +111,7 @@ class ExceptionTest {
     @Test
     void x87IsDeviceNotAvailableWithEmulationOnAndExecutesOtherwise() {
         try (Guest g = Guest.flat32(0x1000, Guest.hex("d9c0 f4"))) { // fld st(0)
-            g.vcpu.controls.exceptionBitmap = (1 << 6) | (1 << 7);
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", (1 << 6) | (1 << 7));
             X86Registers r = g.regs();
             r.cr0 |= 4; // EM
             g.vcpu.setRegisters(r);
@@ -152,7 +152,7 @@ class ExceptionTest {
     void trapFlagSingleStepsAfterTheInstructionFollowingPopf() {
         // pushf; or dword [esp],0x100; popf; nop; nop; hlt
         try (Guest g = Guest.flat32(0x1000, Guest.hex("9c 810c2400010000 9d 90 90 f4"))) {
-            g.vcpu.controls.exceptionBitmap = 1 << 1;
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 1);
             ExitInfo e = g.run();
             assertEquals(ExitReason.EXCEPTION_NMI, e.reason, e.message);
             assertEquals(1, e.vector);

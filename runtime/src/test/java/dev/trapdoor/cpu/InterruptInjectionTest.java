@@ -21,7 +21,7 @@ class InterruptInjectionTest {
             ProtectedModeTest.setupGdt(g);
             ProtectedModeTest.gate(g, 0x2000, 0x20, 0x100e, 0x8e);
             ProtectedModeTest.setupIdt(g, 0x2000, 0x7ff);
-            g.vcpu.controls.hltExiting = false;
+            g.vcpu.vmcs.disable(dev.trapdoor.vmx.VmcsField.PROC_BASED_CONTROLS, "HLT_EXITING");
             AtomicReference<ExitInfo> result = new AtomicReference<>();
             Thread t = new Thread(() -> result.set(g.run()));
             t.start();

@@ -71,7 +71,7 @@ class OpcodeCoverageTest {
                     regs.gpr[X86Registers.EDI] = 0x6300;
                     regs.gpr[X86Registers.ESP] = 0x7000;
                     g.vcpu.setRegisters(regs);
-                    g.vcpu.controls.exceptionBitmap = -1;
+                    g.vcpu.vmcs.set("EXCEPTION_BITMAP", -1);
                     ExitInfo e = g.run();
                     for (int k = 0; k < 8 && e.reason == ExitReason.IO_INSTRUCTION; k++) e = g.run(); // complete it
                     String where = Disassembler.format(d, 0x1000) + " (" + (code32 ? 32 : 16) + "-bit): " + e.message;

@@ -51,7 +51,7 @@ class ProtectedModeTest {
         try (Guest g = Guest.realMode(0x7c00, Guest.hex(BOOT))) {
             g.run();
             assertEquals(ExitReason.HLT, g.run().reason);
-            g.vcpu.controls.exceptionBitmap = (1 << 13) | (1 << 11) | (1 << 12);
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", (1 << 13) | (1 << 11) | (1 << 12));
             int[][] cases = {
                     // {eip to start at, faulting instruction, vector, error code}
                     {0x7c49, 0x7c49, 13, 0},     // fs:0x1000 is beyond the 0xfff limit
@@ -181,7 +181,7 @@ class ProtectedModeTest {
             r.tr.access = 0x8b;
             r.gpr[X86Registers.ESP] = 0x8000;
             g.vcpu.setRegisters(r);
-            g.vcpu.controls.exceptionBitmap = 1 << 13;
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 13);
             ExitInfo e = g.run();
             assertEquals(ExitReason.EXCEPTION_NMI, e.reason, e.message);
             assertEquals(13, e.vector);

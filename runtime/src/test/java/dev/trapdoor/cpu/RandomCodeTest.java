@@ -31,7 +31,7 @@ class RandomCodeTest {
                         r.idtLimit = code32 ? 0x7ff : 0x3ff; // exceptions go through random gates/vectors
                     }
                     g.vcpu.setRegisters(r);
-                    g.vcpu.controls.exceptionBitmap = round % 2 == 0 ? 0 : -1;
+                    g.vcpu.vmcs.set("EXCEPTION_BITMAP", round % 2 == 0 ? 0 : -1);
                     Thread watchdog = Thread.ofVirtual().start(() -> {
                         try {
                             Thread.sleep(50);

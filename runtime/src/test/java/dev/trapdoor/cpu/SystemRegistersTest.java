@@ -33,7 +33,7 @@ class SystemRegistersTest {
     void unsupportedCr4BitsAndRdpmcAreGeneralProtection() {
         for (int start : new int[] {0x1020, 0x1029}) {
             try (Guest g = Guest.flat32(0x1000, Guest.hex(PROGRAM))) {
-                g.vcpu.controls.exceptionBitmap = 1 << 13;
+                g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 13);
                 var r = g.regs();
                 r.eip = start;
                 g.vcpu.setRegisters(r);

@@ -115,7 +115,7 @@ class TaskAndGateTest {
     @Test
     void sysexitToRing3TheIoBitmapAndSysenterBack() {
         try (Guest g = guest()) {
-            g.vcpu.controls.exceptionBitmap = 1 << 13;
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 13);
             startAt(g, SYSEXIT);
             ExitInfo e = g.run();
             assertEquals(ExitReason.IO_INSTRUCTION, e.reason, e.message);

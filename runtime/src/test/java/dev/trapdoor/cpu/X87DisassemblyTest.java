@@ -41,7 +41,7 @@ class X87DisassemblyTest {
         // D9 D8 (objdump's "(bad)", an undocumented FSTP alias on some parts) and DF C8 (FXCH7 alias).
         for (String code : new String[] {"d9d8f4", "dfc8f4", "d9d1f4", "dae0f4"}) {
             try (Guest g = Guest.flat32(0x1000, Guest.hex(code))) {
-                g.vcpu.controls.exceptionBitmap = 1 << 6;
+                g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 6);
                 assertEquals(6, g.run().vector, code);
             }
         }

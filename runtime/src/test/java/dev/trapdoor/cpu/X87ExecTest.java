@@ -69,7 +69,7 @@ class X87ExecTest {
     @Test
     void unmaskedExceptionRaisesMfOnTheNextWaitingInstructionWithCr0Ne() {
         try (Guest g = guest(PROGRAM, true)) {
-            g.vcpu.controls.exceptionBitmap = 1 << 16;
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 16);
             X86Registers r = g.regs();
             r.eip = 0x105a;
             g.vcpu.setRegisters(r);
@@ -86,7 +86,7 @@ class X87ExecTest {
     @Test
     void withoutCr0NeAWaitingInstructionAssertsFerrUntilTheExceptionIsCleared() {
         try (Guest g = guest(PROGRAM, false)) {
-            g.vcpu.controls.exceptionBitmap = 1 << 16;
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 16);
             X86Registers r = g.regs();
             r.eip = 0x105a;
             g.vcpu.setRegisters(r);
@@ -105,7 +105,7 @@ class X87ExecTest {
     void cr0EmAndTsRaiseDeviceNotAvailable() {
         for (long bits : new long[] {0x4, 0x8}) {
             try (Guest g = guest(PROGRAM, true)) {
-                g.vcpu.controls.exceptionBitmap = 1 << 7;
+                g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 7);
                 X86Registers r = g.regs();
                 r.cr0 |= bits;
                 g.vcpu.setRegisters(r);
@@ -132,7 +132,7 @@ class X87ExecTest {
     @Test
     void fxsaveAndFnsaveImagesRoundTripAndFxsaveNeedsSixteenByteAlignment() {
         try (Guest g = guest(STATE, true)) {
-            g.vcpu.controls.exceptionBitmap = (1 << 13) | (1 << 7) | (1 << 6);
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", (1 << 13) | (1 << 7) | (1 << 6));
             ExitInfo e = g.run();
             assertEquals(ExitReason.HLT, e.reason, e.message);
             assertEquals(6 << 11, g.reg(X86Registers.EAX) & 0x3800, "two values pushed: TOP = 6 after fxrstor");

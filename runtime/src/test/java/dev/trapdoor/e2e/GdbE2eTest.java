@@ -83,8 +83,8 @@ class GdbE2eTest {
             assertLine(out, "^Breakpoint 1, 0x0000104c in \\?\\? \\(\\)$");
             assertLine(out, "^eip\\s+0x104c\\s+0x104c$");
             assertLine(out, "^\\$1 = 0x104e$");
-            assertLine(out, "^IO_INSTRUCTION\\s+30\\s+\\d+$");
-            assertLine(out, "^total\\s+\\d+$");
+            assertLine(out, "^IO_INSTRUCTION\\s+30\\s+\\d+\\s+\\d+\\s+\\d+$"); // count, cycles, cycles per exit
+            assertLine(out, "^total\\s+\\d+\\s+\\d+\\s+\\d+$");
             assertLine(out, "^stepped");
             assertLine(out, "^\\[Inferior 1 \\(Remote target\\) detached\\]$");
             // The rep outsb ran after the patch: its first byte is the 'W'.

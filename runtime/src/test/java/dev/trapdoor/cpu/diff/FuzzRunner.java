@@ -77,7 +77,7 @@ final class FuzzRunner {
         memory.write(0, new byte[1 << 20]);
         memory.write(CODE, junk);
         X86Registers r = setUp(mode, rnd);
-        vcpu.controls.exceptionBitmap = rnd.nextInt(4) == 0 ? -1 : 0;
+        vcpu.vmcs.set("EXCEPTION_BITMAP", rnd.nextInt(4) == 0 ? -1 : 0);
         vcpu.setRegisters(r);
         long before = vcpu.instructionsRetired();
         running = streams;

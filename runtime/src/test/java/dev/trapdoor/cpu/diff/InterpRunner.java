@@ -28,7 +28,7 @@ final class InterpRunner {
             mem.write(Harness.BASE, image.bytes());
             backend.syncMemory(mem);
             InterpreterVcpu vcpu = (InterpreterVcpu) backend.createVcpu(0);
-            vcpu.controls.exceptionBitmap = -1;
+            vcpu.vmcs.set("EXCEPTION_BITMAP", -1);
             X86Registers r = X86Registers.flat32(image.entry());
             r.idtBase = 0;
             r.idtLimit = 0;
