@@ -12,8 +12,8 @@
  * first execution of the instruction at that guest-virtual address records the count so far and
  * the host's wall clock (CLOCK_REALTIME, so a script can subtract its own start time); up to 4
  * marks, numbered 0.. in the order given. count=off keeps only the marks, for timing runs without
- * the counting overhead. The file gets "insns N", and for each mark reached "markK_insns N" and
- * "markK_epoch SECONDS".
+ * the counting overhead. The file gets "insns N", "exit_epoch SECONDS" (when QEMU exits), and for
+ * each mark reached "markK_insns N" and "markK_epoch SECONDS".
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -89,11 +89,14 @@ static void on_qemu_exit(qemu_plugin_id_t id, void *userdata)
 {
     (void)id;
     (void)userdata;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
     FILE *f = out_path[0] ? fopen(out_path, "w") : stderr;
     if (!f)
         return;
     if (counting)
         fprintf(f, "insns %llu\n", (unsigned long long)executed);
+    fprintf(f, "exit_epoch %lld.%09ld\n", (long long)now.tv_sec, now.tv_nsec);
     for (int k = 0; k < marks; k++) {
         if (!mark[k].reached)
             continue;
