@@ -43,7 +43,7 @@ qemu_guest() { # passes plugin-args -> sets Q_S, Q_INSNS, Q_OUT
     Q_S=$( [[ -n "$start" && -n "$end" ]] && elapsed "$start" "$end" || echo "")
     i=$(kv "$res" insns) m=$(kv "$res" mark0_insns)
     Q_INSNS=$(( ${i:-0} - ${m:-0} ))
-    Q_OUT=$(grep -a -o 'crcsieve .*' "$log" | tr -d '\r' | tr ' ' ',' | head -n1)
+    Q_OUT=$(grep -a -o 'crcsieve .*' "$log" | tr -d '\r' | head -n1)
 }
 
 [[ -n "$QPLUGIN" ]] || die "QEMU cannot load the counting plugin here (needed to time the guest without SeaBIOS)"
@@ -53,7 +53,7 @@ qemu_s=$Q_S qemu_out=$Q_OUT
 qemu_guest "$passes" "mark=0x100000"
 qemu_insns=$Q_INSNS
 qemu_mips=$(mips "$qemu_insns" "$qemu_s")
-echo "crcsieve,qemu-tcg,$passes,$qemu_s,$qemu_insns,$qemu_mips,1.00,$qemu_out" >>"$csv"
+echo "crcsieve,qemu-tcg,$passes,$qemu_s,$qemu_insns,$qemu_mips,1.00,\"$qemu_out\"" >>"$csv"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.3f", a / b; else printf "n/a" }'; }
 
@@ -74,7 +74,7 @@ for line in $(grep '^BENCH ' "$tlog" "$klog" | cut -d: -f2- | tr ' ' '|'); do
     label="trapdoor-$b round $r$([[ $r == 1 ]] && echo ' (cold)' || echo ' (warm)')"
     [[ $b == kvm ]] && label="trapdoor-kvm (instructions: the interpreter's count)"
     m=$(mips "$ref" "$s")
-    echo "crcsieve,$label,$([[ $b == kvm ]] && echo "$kvm_passes" || echo "$passes"),$s,$ref,$m,$(ratio "$m" "$qemu_mips"),$(f output)" >>"$csv"
+    echo "crcsieve,$label,$([[ $b == kvm ]] && echo "$kvm_passes" || echo "$passes"),$s,$ref,$m,$(ratio "$m" "$qemu_mips"),\"$(f output | tr ',' ' ')\"" >>"$csv"
 done
 
 # ---- The 686 bzImage's decompressor: entry at 0x100000 (the 32-bit boot protocol) to the first
@@ -119,7 +119,7 @@ echo "xz-decompressor,trapdoor-interp (cold),,$t_ds,$t_dn,$t_dm,$(ratio "$t_dm" 
     echo "| workload | engine | passes | seconds | guest instructions | MIPS | ratio to QEMU TCG | output |"
     echo "|---|---|---:|---:|---:|---:|---:|---|"
     tail -n +2 "$csv" | while IFS=, read -r w e p s n m r o; do
-        echo "| $w | $e | ${p:--} | ${s:--} | ${n:--} | $m | $r | ${o//,/ } |"
+        echo "| $w | $e | ${p:--} | ${s:--} | ${n:--} | $m | $r | ${o//\"/} |"
     done
     echo
     echo "CSV: $csv"
