@@ -34,16 +34,9 @@ need_packages() {
 
 # Compiles the runtime with its test classes (the benchmark mains live there) and sets JAVA + CP.
 java_setup() {
-    # shellcheck source=scripts/lib/jdk.sh
-    . "$root/scripts/lib/jdk.sh"
-    trapdoor_find_jdk || exit 1
-    (cd "$root" && mvn -B -o -q -pl runtime test-compile >"$out/mvn.log" 2>&1 \
-        && mvn -B -o -q -pl runtime dependency:build-classpath -Dmdep.outputFile="$out/classpath.txt" >>"$out/mvn.log" 2>&1) \
-        || die "maven build failed (see $out/mvn.log)"
-    JAVA="$JAVA_HOME/bin/java"
-    CP="$root/runtime/target/test-classes:$root/runtime/target/classes:$(cat "$out/classpath.txt")"
-    # The JVM flags ./trapdoor uses (the parent pom's trapdoor.jvm.flags).
-    read -r -a JFLAGS <<<"$(sed -n 's:.*<trapdoor.jvm.flags>\(.*\)</trapdoor.jvm.flags>.*:\1:p' "$root/pom.xml")"
+    # shellcheck source=scripts/lib/test-main.sh
+    . "$root/scripts/lib/test-main.sh"
+    trapdoor_test_main_setup "$root" "$out/mvn.log" || die "maven build failed (see $out/mvn.log)"
 }
 
 # Builds the QEMU instruction-counting plugin; sets QPLUGIN (empty if QEMU cannot load plugins).

@@ -6,8 +6,6 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-mvn -B -o -q -pl runtime test-compile
-mvn -B -o -q -pl runtime dependency:build-classpath -Dmdep.outputFile="$root/runtime/target/diff-classpath.txt" >/dev/null
-cp="runtime/target/test-classes:runtime/target/classes:$(cat runtime/target/diff-classpath.txt)"
-exec "$JAVA_HOME/bin/java" -cp "$cp" dev.trapdoor.cpu.diff.FuzzRunner "$@"
+. scripts/lib/test-main.sh
+trapdoor_test_main_setup "$root"
+exec "$JAVA" "${JFLAGS[@]}" -cp "$CP" dev.trapdoor.cpu.diff.FuzzRunner "$@"

@@ -10,10 +10,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-mvn -B -o -q -pl runtime test-compile
-mvn -B -o -q -pl runtime dependency:build-classpath -Dmdep.outputFile="$root/runtime/target/diff-classpath.txt" >/dev/null
-cp="runtime/target/test-classes:runtime/target/classes:$(cat runtime/target/diff-classpath.txt)"
+. scripts/lib/test-main.sh
+trapdoor_test_main_setup "$root"
 if [[ $# -eq 0 ]]; then
     [[ -f build/guests/busybox ]] || scripts/guests/fetch.sh >/dev/null
     mapfile -t files < <(printf '%s\n' build/guests/busybox; find build/guests -path '*lib/modules*' -name '*.ko' | sort)
@@ -23,4 +21,4 @@ if [[ $# -eq 0 ]]; then
     done
     set -- "${files[@]}"
 fi
-exec "$JAVA_HOME/bin/java" -cp "$cp" dev.trapdoor.cpu.diff.ObjdumpCorpus "$@"
+exec "$JAVA" "${JFLAGS[@]}" -cp "$CP" dev.trapdoor.cpu.diff.ObjdumpCorpus "$@"
