@@ -217,6 +217,35 @@ public final class Vcpu {
         return backend instanceof dev.trapdoor.cpu.InterpreterVcpu i ? i.fpu() : null;
     }
 
+    /**
+     * A listing of count instructions from a linear address (AT&T syntax, as objdump prints it), in
+     * the current code size (CS.D); addresses are shown as EIP values in real mode. Bytes that are
+     * not mapped end the listing.
+     */
+    public String disassemble(long linear, int count) {
+        X86Registers r = cached();
+        boolean code32 = r.protectedMode() && r.seg[X86Registers.CS].big();
+        long csBase = r.seg[X86Registers.CS].base;
+        byte[] code = new byte[Math.max(1, count) * 15];
+        int n = 0;
+        while (n < code.length) {
+            long pa = translate(linear + n);
+            if (pa < 0) break;
+            int chunk = (int) Math.min(code.length - n, 4096 - ((linear + n) & 0xfff));
+            vm.memory().physical().read(pa, code, n, chunk);
+            n += chunk;
+        }
+        int shownAt = (int) (r.protectedMode() ? linear : linear - csBase);
+        String listing = dev.trapdoor.cpu.Disassembler.listing(java.util.Arrays.copyOf(code, n), shownAt, code32);
+        return listing.lines().limit(count).collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    /** The next count instructions at CS:EIP. */
+    public String disassemble(int count) {
+        X86Registers r = cached();
+        return disassemble((r.seg[X86Registers.CS].base + (r.eip & 0xffffffffL)) & 0xffffffffL, count);
+    }
+
     boolean addBackendBreakpoint(long linear) {
         return backend.addBreakpoint(linear);
     }

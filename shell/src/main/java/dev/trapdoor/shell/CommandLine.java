@@ -10,9 +10,10 @@ import java.util.regex.Pattern;
  */
 record CommandLine(String word, String rest) {
     /** Commands that take no argument. */
-    static final Set<String> BARE = Set.of("run", "continue", "c", "regs", "exits", "breakpoints", "vms", "reset", "exit", "quit");
+    static final Set<String> BARE = Set.of("run", "continue", "c", "regs", "exits", "breakpoints", "vms", "reset", "exit", "quit",
+            "vmcs", "devices");
     static final List<String> ALL = List.of(":help", ":load", ":js", ":groovy", ":quit",
-            "break", "delete", "breakpoints", "run", "continue", "c", "reset", "regs", "exits", "mem", "poke", "vms", "use", "gdb");
+            "break", "delete", "breakpoints", "run", "continue", "c", "reset", "regs", "exits", "mem", "poke", "vms", "use", "gdb", "dis", "translate", "vmcs", "devices", "step");
     private static final Pattern IDS = Pattern.compile("\\d+(\\s+\\d+)*");
     private static final Pattern GDB_ARGS = Pattern.compile("|\\d+|stop");
     private static final Pattern NAME = Pattern.compile("[\\w.-]+");
@@ -31,7 +32,8 @@ record CommandLine(String word, String rest) {
             case "delete" -> IDS.matcher(rest).matches() ? new CommandLine(word, rest) : null;
             case "gdb" -> GDB_ARGS.matcher(rest).matches() ? new CommandLine(word, rest) : null;
             case "use" -> NAME.matcher(rest).matches() ? new CommandLine(word, rest) : null;
-            case "mem", "poke" -> !rest.isEmpty() && startsArgument(rest.charAt(0)) ? new CommandLine(word, rest) : null;
+            case "mem", "poke", "translate" -> !rest.isEmpty() && startsArgument(rest.charAt(0)) ? new CommandLine(word, rest) : null;
+            case "dis", "step" -> rest.isEmpty() || startsArgument(rest.charAt(0)) ? new CommandLine(word, rest) : null;
             default -> null;
         };
     }

@@ -44,6 +44,11 @@ final class Commands {
                                         print the port: in gdb, target remote :PORT. gdb's monitor
                                         runs exits, regs, why and the shell's mem, poke, breakpoints, vms
               gdb stop                  close the stub (gdb is disconnected, the guest stays stopped)
+              dis [ADDR [N]]            disassemble N instructions (default 10) at ADDR or at CS:EIP
+              step [N]                  execute N instructions (interpreter), show registers and the next one
+              translate VA              the guest-physical address of a linear one, through the guest's paging
+              vmcs                      the VMCS by group (interpreter)
+              devices                   the devices, their ports and the memory map
             Guest console: a VM made with console: term gets the keyboard while it runs: keys go to its
             serial port, Ctrl-C too (it interrupts a command in the guest's shell); Ctrl-] pauses the guest
             and returns here, continue attaches again. In scripts: term.run(vm) runs with the keys attached.
@@ -102,9 +107,49 @@ final class Commands {
             case "vms" -> listVms();
             case "use" -> use(c.rest());
             case "gdb" -> gdb(c.rest());
+            case "dis" -> dis(c.rest());
+            case "step" -> step(c.rest());
+            case "translate" -> translate(c.rest());
+            case "vmcs" -> out.println(vm().getVmcs() == null ? "the " + vm().getBackend() + " backend has no VMCS a script can see" : vm().getVmcs());
+            case "devices" -> devices();
             default -> out.println("error: unknown command " + c.word() + " (:help lists them)");
         }
         return Outcome.DONE;
+    }
+
+    /** dis [ADDR [N]]: N instructions (default 10) at a linear address, or at CS:EIP. */
+    private void dis(String args) {
+        List<String> a = Literals.split(args);
+        int n = a.size() > 1 ? (int) number(a.get(1)) : 10;
+        if (n <= 0 || n > 10_000) throw new IllegalArgumentException("N must be between 1 and 10000, not " + n);
+        out.println(a.isEmpty() ? vm().getVcpu().disassemble(n) : vm().getVcpu().disassemble(number(a.get(0)), n));
+    }
+
+    /** step [N]: N instructions (interpreter), then the registers and the next instruction. */
+    private void step(String args) {
+        long n = args.isBlank() ? 1 : number(args.trim());
+        var r = vm().getVcpu().step(n);
+        if (r.reason() != dev.trapdoor.api.StopReason.STEPPED) out.println(r);
+        out.println(vm().getVcpu().regsText());
+        out.println(vm().getVcpu().disassemble(1));
+    }
+
+    /** translate VA: the guest-physical address behind a linear one, through the guest's page tables. */
+    private void translate(String args) {
+        long va = number(args.trim());
+        long pa = vm().getVcpu().translate(va);
+        out.println(pa < 0 ? String.format("%#x: not mapped", va) : String.format("%#x -> %#x", va, pa));
+    }
+
+    /** devices: every device by name, with the port ranges and memory windows it claims. */
+    private void devices() {
+        Vm v = vm();
+        for (var d : v.getDevices().entrySet()) {
+            StringBuilder claims = new StringBuilder();
+            for (var m : v.io().mappings()) if (m.device() == d.getValue() || m.name().equals(d.getKey())) claims.append(String.format(" %04x-%04x", m.base(), m.base() + m.count() - 1));
+            out.printf("%-12s %-28s%s%n", d.getKey(), d.getValue().getClass().getSimpleName(), claims);
+        }
+        for (var r : v.getMem().getRegions()) out.println("  " + r);
     }
 
     private Vm vm() {

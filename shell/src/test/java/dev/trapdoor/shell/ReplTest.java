@@ -46,6 +46,23 @@ class ReplTest {
         assertEquals(1, count(screen, "[t] breakpoint"), screen);
     }
 
+    /** The views: disassembly, stepping, translation, devices, the VMCS. */
+    @Test
+    void viewsShowTheGuest() {
+        String screen = ReplHarness.run(script(ReplHarness.helloVm("v"),
+                "dis 0x1000 3",
+                "step 3",
+                "translate 0x1234",
+                "devices",
+                "vmcs"));
+        assertTrue(screen.contains("1000:\tcli\n1001:\tcld\n1002:\txor    %ax,%ax"), "objdump-style listing: " + screen);
+        assertTrue(screen.contains("eip=00001004"), "three instructions stepped: " + screen);
+        assertTrue(screen.contains("1004:\tmov    %ax,%ds"), "the next instruction: " + screen);
+        assertTrue(screen.contains("0x1234 -> 0x1234"), "paging off: identity: " + screen);
+        assertTrue(Pattern.compile("serial0\\s+Uart16550\\s+03f8-03ff").matcher(screen).find(), screen);
+        assertTrue(screen.contains("EXCEPTION_BITMAP"), "the VMCS by group: " + screen);
+    }
+
     @Test
     void aFailingInputPrintsOneLineAndTheSessionGoesOn() {
         String screen = ReplHarness.run(script(ReplHarness.helloVm("e"),
