@@ -107,17 +107,8 @@ abstract class ControlFlow extends StringIo {
 
     /** CALL through a gate to ring dpl: new SS:ESP from the TSS, old SS:ESP and the parameters pushed there. */
     private void callInner(int target, int off, int dpl, int size, int params) {
-        int tssOff = 4 + dpl * 8;
-        if (tssOff + 5 > trLimit) throw fault(10, trSel & 0xfffc);
-        int newEsp, newSs;
-        int saved = cpl;
-        cpl = 0;
-        try {
-            newEsp = readLin32(trBase + tssOff);
-            newSs = readLin16(trBase + tssOff + 4);
-        } finally {
-            cpl = saved;
-        }
+        long inner = innerStack(dpl, 0);
+        int newEsp = (int) inner, newSs = (int) (inner >>> 32);
         int oldSp = stackPointer();
         for (int k = 0; k < params; k++) gateParams[k] = read(SS, oldSp + k * size, size);
         int oldSs = segSel[SS], oldEsp = gpr[ESP], oldCs = segSel[CS];

@@ -184,19 +184,26 @@ abstract class Interrupts extends Segments {
         flagsRest &= ~clear;
     }
 
-    /** Interrupt to an inner ring: the new stack comes from the 32-bit TSS (SDM Vol. 3A, 6.12.1). */
-    private void deliverInterPrivilege(int dpl, int sel, int offset, int size, int flags, int returnEip, int error, int ext) {
+    /**
+     * The ring-dpl stack from the 32-bit TSS as (SS << 32 | ESP), read as a supervisor access;
+     * #TS(TSS selector + EXT) when the TSS is too short (SDM Vol. 3A, 6.12.1 and 5.8.5).
+     */
+    final long innerStack(int dpl, int ext) {
         int tssOff = 4 + dpl * 8;
         if (tssOff + 5 > trLimit) throw fault(10, (trSel & 0xfffc) + ext);
-        int newEsp, newSs;
         int saved = cpl;
         cpl = 0;
         try {
-            newEsp = readLin32(trBase + tssOff);
-            newSs = readLin16(trBase + tssOff + 4);
+            return (long) readLin16(trBase + tssOff + 4) << 32 | (readLin32(trBase + tssOff) & 0xffffffffL);
         } finally {
             cpl = saved;
         }
+    }
+
+    /** Interrupt to an inner ring: the new stack comes from the 32-bit TSS (SDM Vol. 3A, 6.12.1). */
+    private void deliverInterPrivilege(int dpl, int sel, int offset, int size, int flags, int returnEip, int error, int ext) {
+        long inner = innerStack(dpl, ext);
+        int newEsp = (int) inner, newSs = (int) (inner >>> 32);
         int oldSs = segSel[SS], oldEsp = gpr[ESP], oldCs = segSel[CS];
         // Save the outer SS cache so a fault while pushing leaves the state as it was.
         int sBase = segBase[SS], sAcc = segAccess[SS];
