@@ -3,19 +3,13 @@ package dev.trapdoor.e2e;
 import dev.trapdoor.api.GdbStub;
 import dev.trapdoor.api.Hypervisor;
 import dev.trapdoor.api.Vm;
-import org.junit.jupiter.api.Assumptions;
+import dev.trapdoor.debug.gdb.GdbBatch;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -25,46 +19,15 @@ import static org.junit.jupiter.api.Assertions.*;
  * gdb's packet log.
  */
 class GdbE2eTest {
-    static final Path GDB = Path.of("/usr/bin/gdb");
-    static final boolean DEBUG = Boolean.getBoolean("gdb.debug");
 
     /** Runs gdb attached to the port with the commands; whileRunning gets the process as it runs. */
+    /** Runs gdb attached to the port with the commands; whileRunning gets the process as it runs. */
     static String gdb(int port, Consumer<Process> whileRunning, String... commands) throws IOException, InterruptedException {
-        Assumptions.assumeTrue(Files.isExecutable(GDB), "no " + GDB + " on this machine (apt-get install gdb)");
-        List<String> cmd = new ArrayList<>(List.of(GDB.toString(), "-nx", "-batch", "-ex", "set debug remote " + (DEBUG ? 1 : 0),
-                "-ex", "target remote :" + port));
-        for (String c : commands) {
-            cmd.add("-ex");
-            cmd.add(c);
-        }
-        Process p = new ProcessBuilder(cmd).start();
-        p.getOutputStream().close();
-        Thread helper = Thread.ofPlatform().daemon().start(() -> whileRunning.accept(p));
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
-            try {
-                return p.getErrorStream().readAllBytes();
-            } catch (IOException e) {
-                return e.toString().getBytes(StandardCharsets.UTF_8);
-            }
-        });
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("gdb did not finish");
-        }
-        helper.join(10_000);
-        String errors = new String(err.join(), StandardCharsets.UTF_8);
-        if (DEBUG) System.out.println(errors + "\n----\n" + new String(out, StandardCharsets.UTF_8));
-        // Monitor output (O packets) and gdb's own complaints go to stderr, with the packet log.
-        String said = errors.lines().filter(l -> !l.trim().startsWith("[remote]")).reduce("", (a, b) -> a + b + "\n");
-        for (String bad : List.of("Remote failure reply", "Remote connection closed", "Protocol error", "Cannot ", "Could not ")) {
-            assertFalse(said.contains(bad), "gdb reported \"" + bad + "\":\n" + said + "\n" + new String(out, StandardCharsets.UTF_8));
-        }
-        return new String(out, StandardCharsets.UTF_8) + said;
+        return GdbBatch.run(port, List.of(), whileRunning, commands);
     }
 
     static void assertLine(String out, String regex) {
-        assertTrue(Pattern.compile(regex, Pattern.MULTILINE).matcher(out).find(), "no line matching /" + regex + "/ in:\n" + out);
+        GdbBatch.assertLine(out, regex);
     }
 
     @Test

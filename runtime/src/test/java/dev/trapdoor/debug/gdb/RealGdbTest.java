@@ -1,17 +1,12 @@
 package dev.trapdoor.debug.gdb;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -20,47 +15,15 @@ import static org.junit.jupiter.api.Assertions.*;
  * it. Skipped when /usr/bin/gdb is missing. {@code -Dgdb.debug=true} prints gdb's packet log.
  */
 class RealGdbTest {
-    static final boolean DEBUG = Boolean.getBoolean("gdb.debug");
-    static final Path GDB = Path.of("/usr/bin/gdb");
 
     /** Runs gdb against the port with the commands; {@code whileRunning} gets the process while it runs. */
+    /** Runs gdb against the port with the commands; {@code whileRunning} gets the process while it runs. */
     static String runGdb(int port, Consumer<Process> whileRunning, String... commands) throws IOException, InterruptedException {
-        Assumptions.assumeTrue(Files.isExecutable(GDB), "no " + GDB + " on this machine (apt-get install gdb)");
-        List<String> cmd = new ArrayList<>(List.of(GDB.toString(), "-nx", "-batch",
-            "-ex", "set architecture i386", "-ex", "set debug remote " + (DEBUG ? 1 : 0), "-ex", "target remote :" + port));
-        for (String c : commands) {
-            cmd.add("-ex");
-            cmd.add(c);
-        }
-        Process p = new ProcessBuilder(cmd).start();
-        p.getOutputStream().close();
-        Thread helper = Thread.ofPlatform().daemon().start(() -> whileRunning.accept(p));
-        java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                return p.getErrorStream().readAllBytes();
-            } catch (IOException e) {
-                return e.toString().getBytes(StandardCharsets.UTF_8);
-            }
-        });
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("gdb did not finish");
-        }
-        helper.join(10_000);
-        String text = new String(out, StandardCharsets.UTF_8);
-        String errors = new String(err.join(), StandardCharsets.UTF_8);
-        if (DEBUG) System.out.println(errors + "\n----\n" + text);
-        // gdb prints monitor output (O packets) and its own errors on stderr; the packet log is dropped.
-        String target = errors.lines().filter(l -> !l.trim().startsWith("[remote]")).reduce("", (a, b) -> a + b + "\n");
-        for (String bad : List.of("Remote failure reply", "Remote connection closed", "Protocol error", "Cannot ", "Could not ")) {
-            assertFalse(target.contains(bad), "gdb reported \"" + bad + "\":\n" + target + "\n" + text);
-        }
-        return text + target;
+        return GdbBatch.run(port, List.of("set architecture i386"), whileRunning, commands);
     }
 
     static void assertLine(String out, String regex) {
-        assertTrue(Pattern.compile(regex, Pattern.MULTILINE).matcher(out).find(), "no line matching /" + regex + "/ in:\n" + out);
+        GdbBatch.assertLine(out, regex);
     }
 
     @Test
