@@ -1,5 +1,6 @@
 package dev.trapdoor.boot;
 
+import dev.trapdoor.arch.Segment;
 import dev.trapdoor.arch.X86Registers;
 
 /**
@@ -17,6 +18,8 @@ final class BootGdt {
     // base 0, limit 0xfffff with G=1 and D/B=1; access 0x9b (code, accessed) / 0x93 (data, accessed).
     private static final long CODE_DESCRIPTOR = 0x00cf9b000000ffffL;
     private static final long DATA_DESCRIPTOR = 0x00cf93000000ffffL;
+    // The 64-bit entry's code segment: L=1 and D=0 (a 64-bit code segment), G=1, access 0x9b.
+    private static final long CODE64_DESCRIPTOR = 0x00af9b000000ffffL;
 
     private BootGdt() {}
 
@@ -25,6 +28,30 @@ final class BootGdt {
         ImageBytes.put64(t, CODE_SELECTOR, CODE_DESCRIPTOR);
         ImageBytes.put64(t, DATA_SELECTOR, DATA_DESCRIPTOR);
         return t;
+    }
+
+    /** The 64-bit boot protocol's table: __BOOT_CS a 64-bit code segment, __BOOT_DS flat data. */
+    static byte[] table64() {
+        byte[] t = new byte[SIZE];
+        ImageBytes.put64(t, CODE_SELECTOR, CODE64_DESCRIPTOR);
+        ImageBytes.put64(t, DATA_SELECTOR, DATA_DESCRIPTOR);
+        return t;
+    }
+
+    /**
+     * 64-bit mode as boot.rst's "64-bit Boot Protocol" asks: long mode active (CR0.PG, CR4.PAE,
+     * EFER.LME and LMA), CR3 at an identity map, CS = __BOOT_CS with L=1, data segments flat,
+     * interrupts off. The caller sets RSI (boot_params).
+     */
+    static X86Registers long64(long gdtBase, long rip, long rsp, long cr3) {
+        X86Registers r = flat32(gdtBase, rip, rsp);
+        Segment cs = r.seg[X86Registers.CS];
+        cs.access = (cs.access & ~(1 << 14)) | (1 << 13); // L=1 requires D=0 (SDM Vol. 3A, 3.4.5)
+        r.cr0 = 0x80000011L; // PG | ET | PE
+        r.cr3 = cr3;
+        r.cr4 = 0x20; // PAE
+        r.efer = 0x500; // LME | LMA (MSR C000_0080h bits 8 and 10)
+        return r;
     }
 
     /** Flat protected mode, paging and interrupts off, with GDTR at gdtBase; GPRs zero, ESP as given. */

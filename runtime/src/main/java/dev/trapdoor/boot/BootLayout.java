@@ -10,6 +10,8 @@ final class BootLayout {
     static final long STACK_TOP = 0x7000;
     static final long ZERO_PAGE = 0x7000;
     static final long MULTIBOOT_INFO = 0x9000;
+    /** The 64-bit entry's identity-map page tables (6 pages, up to 0x10000). */
+    static final long PAGE_TABLES_64 = 0xa000;
     static final long CMDLINE = 0x20000;
 
     private BootLayout() {}

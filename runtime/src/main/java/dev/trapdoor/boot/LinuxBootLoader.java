@@ -30,6 +30,7 @@ public final class LinuxBootLoader {
     private String cmdline = "";
     private byte[] initrd;
     private boolean vmlinux;
+    private boolean longModeEntry;
 
     public LinuxBootLoader(byte[] bzImage) {
         this(bzImage, null);
@@ -51,6 +52,12 @@ public final class LinuxBootLoader {
     /** Enter the uncompressed vmlinux directly instead of the bzImage's decompressor. */
     public LinuxBootLoader vmlinux(boolean direct) { vmlinux = direct; return this; }
 
+    /**
+     * Enter an x86-64 kernel at startup_64 in 64-bit mode (boot.rst, "64-bit Boot Protocol")
+     * instead of at its 32-bit entry. Only a CPU with long mode can run it (KVM, not the interpreter).
+     */
+    public LinuxBootLoader entry64(boolean on) { longModeEntry = on; return this; }
+
     public SetupHeader header() { return header; }
 
     /** The ELF vmlinux inside the image (from the cache when the image came from a file). */
@@ -65,6 +72,10 @@ public final class LinuxBootLoader {
             throw BadImageException.of("the command line is %d bytes; this kernel takes at most %d (cmdline_size)", cmd.length, h.cmdlineSize());
         for (byte c : cmd) if (c == 0) throw new BadImageException("the command line contains a NUL byte");
 
+        if (longModeEntry && !h.is64Bit())
+            throw new BadImageException("the 64-bit entry needs an x86-64 kernel; this one is 32-bit (xloadflags has no XLF_KERNEL_64)");
+        if (longModeEntry && vmlinux)
+            throw new BadImageException("the vmlinux fast path loads a 32-bit ELF kernel; use the bzImage for the 64-bit entry");
         E820Map map = E820Map.of(memory);
         Staging staging = new Staging(memory);
         String format;
@@ -106,6 +117,13 @@ public final class LinuxBootLoader {
         staging.add("command line", BootLayout.CMDLINE, cmdz);
         staging.add("boot_params (zero page)", BootLayout.ZERO_PAGE,
                 BootParams.build(image, h, map, code32, BootLayout.CMDLINE, initrdAddr, initrdSize));
+        if (longModeEntry) {
+            staging.add("GDT (64-bit)", BootLayout.GDT, BootGdt.table64());
+            staging.add("page tables (identity, 4 GiB)", BootLayout.PAGE_TABLES_64, IdentityPageTables64.build(BootLayout.PAGE_TABLES_64));
+            X86Registers regs = BootGdt.long64(BootLayout.GDT, entry64, BootLayout.STACK_TOP, BootLayout.PAGE_TABLES_64);
+            regs.gpr[X86Registers.ESI] = (int) BootLayout.ZERO_PAGE;
+            return new BootPlan(format, BootPlan.Mode.LONG64, entry64, regs, staging.commit(), entry64);
+        }
         staging.add("GDT", BootLayout.GDT, BootGdt.table());
 
         // boot.rst, "32-bit Boot Protocol": CS=__BOOT_CS, DS/ES/SS=__BOOT_DS, interrupts off, ESI = boot_params, EBP/EDI/EBX = 0.

@@ -179,6 +179,56 @@ class LinuxBootLoaderTest {
     }
 
     @Test
+    void entersAnX8664KernelAtStartup64InLongMode() {
+        BzImage b = new BzImage();
+        b.xloadflags = SetupHeader.XLF_KERNEL_64;
+        try (PhysicalMemory m = ram(64 * MB)) {
+            BootPlan p = new LinuxBootLoader(b.build()).entry64(true).load(m);
+            assertEquals(BootPlan.Mode.LONG64, p.mode());
+            assertEquals(0x1000200, p.entry());
+            X86Registers r = p.registers();
+            assertEquals(0x1000200, r.eip);
+            assertEquals(ZP, r.gpr[X86Registers.ESI] & 0xffffffffL);
+            assertEquals(0x500, r.efer, "EFER.LME | EFER.LMA");
+            assertEquals(0x20, r.cr4 & 0x20, "CR4.PAE");
+            assertEquals(0x80000001L, r.cr0 & 0x80000001L, "CR0.PG | CR0.PE");
+            var cs = r.seg[X86Registers.CS];
+            assertEquals(0x10, cs.selector);
+            assertEquals(1, (cs.access >>> 13) & 1, "CS.L");
+            assertEquals(0, (cs.access >>> 14) & 1, "CS.D must be 0 with L=1");
+            assertEquals(0x00af9b000000ffffL, m.read64(r.gdtBase + 0x10));
+            assertEquals(0x00cf93000000ffffL, m.read64(r.gdtBase + 0x18));
+            for (long la : new long[]{0, ZP, 0x1000200, 0x3fffffff, 0xfee00000L, 0xffffffffL})
+                assertEquals(la, walk4Level(m, r.cr3, la), String.format("identity map at %x", la));
+            assertTrue(p.toString().contains("64-bit mode"), p.toString());
+        }
+    }
+
+    /** A 4-level walk of the loader's tables (SDM Vol. 3A, 4.5), 2 MiB pages expected at the PD. */
+    private static long walk4Level(PhysicalMemory m, long cr3, long la) {
+        long pml4e = m.read64((cr3 & ~0xfffL) + ((la >>> 39) & 511) * 8);
+        assertEquals(3, pml4e & 3);
+        long pdpte = m.read64((pml4e & 0xffffffffff000L) + ((la >>> 30) & 511) * 8);
+        assertEquals(3, pdpte & 3);
+        long pde = m.read64((pdpte & 0xffffffffff000L) + ((la >>> 21) & 511) * 8);
+        assertEquals(0x83, pde & 0x83, "present, writable, 2 MiB");
+        return (pde & 0xfffffffe00000L) | (la & 0x1fffff);
+    }
+
+    @Test
+    void refusesThe64BitEntryForA32BitKernelOrTheVmlinuxPath() {
+        try (PhysicalMemory m = ram(64 * MB)) {
+            BadImageException e = assertThrows(BadImageException.class, () -> new LinuxBootLoader(new BzImage().build()).entry64(true).load(m));
+            assertTrue(e.getMessage().contains("32-bit"), e.getMessage());
+            BzImage b = new BzImage();
+            b.xloadflags = SetupHeader.XLF_KERNEL_64;
+            e = assertThrows(BadImageException.class, () -> new LinuxBootLoader(b.build()).entry64(true).vmlinux(true).load(m));
+            assertTrue(e.getMessage().contains("vmlinux"), e.getMessage());
+            assertTrue(untouched(m));
+        }
+    }
+
+    @Test
     void initrdStaysBelowInitrdAddrMaxAndClearOfTheKernel() {
         BzImage b = new BzImage();
         b.initrdAddrMax = 0x27fffff; // 40 MiB - 1
