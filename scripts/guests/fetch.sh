@@ -3,6 +3,8 @@
 # i386 busybox, as packages from Debian's archive (downloaded, never installed).
 #
 #   scripts/guests/fetch.sh          -> build/guests/bzImage-686, build/guests/busybox
+#   scripts/guests/fetch.sh amd64    -> build/guests/bzImage-amd64 as well (Debian's x86-64 kernel,
+#                                       for the 64-bit entry on KVM; the i386 busybox runs on it)
 #
 # Idempotent: everything is cached under build/guests/ (git-ignored); a second run only checks
 # the files are there. Runs without prompts (CI, no stdin). Needs root for the one-time
@@ -14,17 +16,25 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 out="$root/build/guests"
 kernel="$out/bzImage-686"
 busybox="$out/busybox"
+kernel64="$out/bzImage-amd64"
+want64=0
+case "${1:-}" in
+    amd64) want64=1 ;;
+    "") ;;
+    *) printf 'usage: %s [amd64]\n' "$0" >&2; exit 2 ;;
+esac
 
 say() { printf 'fetch.sh: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 report() {
     printf '%s\n' "$kernel" "$busybox"
+    [[ $want64 -eq 1 ]] && printf '%s\n' "$kernel64"
     [[ -f "$out/kernel-package" ]] && say "kernel package: $(cat "$out/kernel-package")"
     return 0
 }
 
-if [[ -s "$kernel" && -s "$busybox" ]]; then
+if [[ -s "$kernel" && -s "$busybox" && ( $want64 -eq 0 || -s "$kernel64" ) ]]; then
     report
     exit 0
 fi
@@ -64,15 +74,15 @@ image=$(apt-cache depends 'linux-image-686:i386' 2>/dev/null \
 debs="$out/debs"
 mkdir -p "$debs"
 
-download() { # package -> path of its .deb (cached)
-    local pkg=$1 deb
-    deb=$(ls "$debs"/"${pkg}"_*_i386.deb 2>/dev/null | head -n1 || true)
+download() { # package [arch] -> path of its .deb (cached)
+    local pkg=$1 arch=${2:-i386} deb
+    deb=$(ls "$debs"/"${pkg}"_*_"$arch".deb 2>/dev/null | head -n1 || true)
     if [[ -z "$deb" ]]; then
-        say "downloading $pkg:i386"
+        say "downloading $pkg:$arch"
         # apt-get download writes to the current directory; as root it warns that the download is unsandboxed.
-        (cd "$debs" && apt-get download -q "$pkg:i386" </dev/null 2>&1 | grep -v 'unsandboxed' >&2 || true)
-        deb=$(ls "$debs"/"${pkg}"_*_i386.deb 2>/dev/null | head -n1 || true)
-        [[ -n "$deb" ]] || die "apt-get download $pkg:i386 produced no .deb"
+        (cd "$debs" && apt-get download -q "$pkg:$arch" </dev/null 2>&1 | grep -v 'unsandboxed' >&2 || true)
+        deb=$(ls "$debs"/"${pkg}"_*_"$arch".deb 2>/dev/null | head -n1 || true)
+        [[ -n "$deb" ]] || die "apt-get download $pkg:$arch produced no .deb"
     fi
     printf '%s\n' "$deb"
 }
@@ -86,6 +96,18 @@ extract() { # deb dir
         touch "$dir/.extracted"
     fi
 }
+
+if [[ $want64 -eq 1 && ! -s "$kernel64" ]]; then
+    known 'linux-image-amd64:amd64' || die "linux-image-amd64 is not in the package index"
+    image64=$(apt-cache depends 'linux-image-amd64:amd64' 2>/dev/null \
+        | sed -n 's/^ *Depends: \(linux-image-[0-9][0-9.]*-[0-9]*-amd64\)\(:amd64\)\{0,1\}$/\1/p' | head -n1)
+    [[ -n "$image64" ]] || die "could not resolve linux-image-amd64 to a versioned linux-image-*-amd64 package"
+    extract "$(download "$image64" amd64)" "$out/$image64"
+    vmlinuz64=$(ls "$out/$image64"/boot/vmlinuz-* 2>/dev/null | head -n1 || true)
+    [[ -n "$vmlinuz64" ]] || die "no boot/vmlinuz-* in the $image64 package"
+    cp "$vmlinuz64" "$kernel64.tmp" && mv "$kernel64.tmp" "$kernel64"
+fi
+[[ -s "$kernel" && -s "$busybox" ]] && { report; exit 0; }
 
 kdeb=$(download "$image")
 bdeb=$(download busybox-static)

@@ -44,6 +44,7 @@ public final class LinuxMachine {
               --backend interp|kvm       execution backend (default interp)
               --serial stdio|file:PATH   where COM1 goes (default stdio: this terminal, keys included)
               --vmlinux                  load the vmlinux inside a bzImage directly (skip the decompressor)
+              --entry 32|64              entry of an x86-64 bzImage (default 64: startup_64 in long mode; KVM only)
               --realtime, --deterministic   pace idle time to the wall clock (default with stdio) or not""".formatted(DEFAULT_APPEND, DEFAULT_MEMORY);
 
     private Path kernel;
@@ -55,6 +56,7 @@ public final class LinuxMachine {
     private String backend = "interp";
     private String serial = "stdio";
     private boolean vmlinux;
+    private String entry;
     private Boolean realtime;
 
     /** Parses the boot options; an unknown or incomplete one is an IllegalArgumentException with a sentence. */
@@ -72,7 +74,7 @@ public final class LinuxMachine {
                 case "--vmlinux" -> m.vmlinux = true;
                 case "--realtime" -> m.realtime = true;
                 case "--deterministic" -> m.realtime = false;
-                case "--kernel", "--initrd", "--initramfs-busybox", "--append", "--cmd", "--memory", "--backend", "--serial" -> {
+                case "--kernel", "--initrd", "--initramfs-busybox", "--append", "--cmd", "--memory", "--backend", "--serial", "--entry" -> {
                     if (value == null) {
                         if (i + 1 >= args.size()) throw new IllegalArgumentException(a + " needs a value");
                         value = args.get(++i);
@@ -119,6 +121,7 @@ public final class LinuxMachine {
             }
             case "--memory" -> memory = value;
             case "--backend" -> backend = value;
+            case "--entry" -> entry = value;
             case "--serial" -> {
                 if (!value.equals("stdio") && !(value.startsWith("file:") && value.length() > 5))
                     throw new IllegalArgumentException("--serial takes stdio or file:PATH, not '" + value + "'");
@@ -195,6 +198,7 @@ public final class LinuxMachine {
             Path rd = initrdFile();
             if (rd != null) boot.put("initrd", rd.toString());
             if (vmlinux) boot.put("vmlinux", true);
+            if (entry != null) boot.put("entry", entry);
             vm.boot(kernel.toString(), boot);
             vm.setRealtime(isRealtime());
             return vm;

@@ -21,7 +21,7 @@ public final class Main {
             usage: trapdoor                      start the interactive shell (Groovy; :js for JavaScript)
                    trapdoor run FILE [ARGS...]   run a .groovy or .js script and exit with its status
                    trapdoor boot --kernel FILE [--initrd FILE|--initramfs-busybox FILE] [--append STR] [--cmd "..."]
-                                 [--memory 64M] [--backend interp|kvm] [--serial stdio|file:PATH] [--vmlinux]
+                                 [--memory 64M] [--backend interp|kvm] [--serial stdio|file:PATH] [--vmlinux] [--entry 32|64]
                                  [--realtime|--deterministic]
                                                  boot a kernel on a PC board, console here (trapdoor boot --help)
                    trapdoor --help               this text
