@@ -453,10 +453,20 @@ public final class X87 {
         }
         int bse = sf.rse;
         long bsig = sf.rsig;
-        boolean denormal = cvt.sourceDenormal;
         int d = phys(0);
-        compute(op, regSe[d], regSig[d], bse, bsig);
-        if (denormal && (sf.flags & IE) == 0) sf.raise(DE);
+        // A denormal memory operand signals DE unless ST(0) is a NaN or unsupported (those decide first);
+        // unmasked, the operation does not happen (checked against the host CPU).
+        boolean denormal = cvt.sourceDenormal && !Ext80.isNaN(regSe[d], regSig[d]) && !Ext80.isUnsupported(regSe[d], regSig[d])
+                && !(op == DIVR && Ext80.isZero(regSe[d], regSig[d]));   // a zero divisor signals ZE alone
+        if (denormal) {
+            sf.raise(DE);
+            if (!sf.store) {
+                writeResult(0, false);
+                return;
+            }
+        }
+        compute(op, regSe[d], regSig[d], bse, bsig); // starts a fresh set of flags: DE goes in again below
+        if (denormal) sf.raise(DE);
         writeResult(0, false);
     }
 
@@ -530,7 +540,8 @@ public final class X87 {
     public void fcmov(int i, boolean condition) {
         sw &= ~C1;
         if (isEmpty(i) || isEmpty(0)) {
-            if (stackUnderflow() && condition) setSt(0, Ext80.INDEFINITE_SE, Ext80.INDEFINITE_SIG);
+            // The masked response writes the indefinite whatever the condition (checked against the host CPU).
+            if (stackUnderflow()) setSt(0, Ext80.INDEFINITE_SE, Ext80.INDEFINITE_SIG);
             return;
         }
         if (condition) {
@@ -616,34 +627,33 @@ public final class X87 {
     private void setCompare(int r, int pops) {
         finish();
         sw &= ~CC;
-        boolean unmaskedInvalid = !sf.store && (sf.flags & IE) != 0;
+        boolean unmasked = !sf.store;                      // an unmasked IE or DE: the operands stay
         sw |= switch (r) {
             case SoftFloat80.CMP_LESS -> C0;
             case SoftFloat80.CMP_EQUAL -> C3;
             case SoftFloat80.CMP_GREATER -> 0;
             default -> C0 | C2 | C3;
         };
-        if (unmaskedInvalid) return;                      // codes set, stack not popped
+        if (unmasked) return;                             // codes set, stack not popped
         for (int k = 0; k < pops; k++) pop();
     }
 
     /**
-     * FCOMI/FCOMIP/FUCOMI/FUCOMIP: returns the ZF/PF/CF bits to set (the CPU clears OF, SF, AF),
-     * or -1 when an unmasked invalid exception leaves EFLAGS unchanged.
+     * FCOMI/FCOMIP/FUCOMI/FUCOMIP: returns the ZF/PF/CF bits to set (the CPU clears OF, SF, AF).
      */
     public int fcomi(int i, boolean quiet, boolean pop) {
         prepare();
+        // Even when the exception is unmasked, EFLAGS say "unordered" (checked against the host CPU); only the pop is withheld.
         if (isEmpty(0) || isEmpty(i)) {
-            if (!stackUnderflow()) return -1;
-            if (pop) pop();
+            if (stackUnderflow() && pop) pop();
             return EFLAGS_ZF | EFLAGS_PF | EFLAGS_CF;
         }
         int a = phys(0), b = phys(i);
         int r = sf.compare(regSe[a], regSig[a], regSe[b], regSig[b], quiet);
         finish();
         sw &= ~C1;
-        if (!sf.store && (sf.flags & IE) != 0) return -1;
-        if (pop) pop();
+        if (!sf.store && (sf.flags & IE) != 0) return EFLAGS_ZF | EFLAGS_PF | EFLAGS_CF;
+        if (pop && sf.store) pop();                       // an unmasked DE: the flags say the order, no pop
         return switch (r) {
             case SoftFloat80.CMP_LESS -> EFLAGS_CF;
             case SoftFloat80.CMP_EQUAL -> EFLAGS_ZF;

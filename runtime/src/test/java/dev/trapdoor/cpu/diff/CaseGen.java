@@ -12,15 +12,17 @@ import static dev.trapdoor.cpu.diff.Flags.*;
  */
 final class CaseGen {
     static final String[] GROUPS = {"alu", "unary", "shift", "shxd", "muldiv", "bcd", "bit", "cond", "atomic",
-            "bswap", "string", "lea", "movx", "conv", "mov", "stack"};
+            "bswap", "string", "lea", "movx", "conv", "mov", "stack", "x87"};
     static final int EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESP = 4, ESI = 6, EDI = 7;
 
     private final Random rnd;
     private final Operands ops;
+    private final X87Cases x87;
 
     CaseGen(long seed) {
         rnd = new Random(seed);
         ops = new Operands(rnd);
+        x87 = new X87Cases(rnd);
     }
 
     TestCase next(String group) {
@@ -44,6 +46,8 @@ final class CaseGen {
             case "conv" -> conv(c, t);
             case "mov" -> mov(c, t);
             case "stack" -> stack(c, t);
+            case "x87" -> x87.arithmetic(c, t);
+            case "x87tr" -> x87.transcendental(c, t);
             default -> throw new IllegalArgumentException(group);
         }
         t.code = c.toArray();

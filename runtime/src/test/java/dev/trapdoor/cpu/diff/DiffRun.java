@@ -93,6 +93,10 @@ final class DiffRun {
                 }
             }
         }
+        if (t.x87) {
+            String fpu = X87Outcome.compare(t, host.fpu(), emu.fpu(), STRICT);
+            if (fpu != null) sb.append(fpu);
+        }
         return sb.isEmpty() ? null : sb.toString();
     }
 
@@ -106,6 +110,7 @@ final class DiffRun {
                 t.regs[0], t.regs[1], t.regs[2], t.regs[3], t.regs[5], t.regs[6], t.regs[7],
                 Flags.names(t.eflags & TestCase.COMPARED_FLAGS), t.flagMask != TestCase.COMPARED_FLAGS
                         ? " (undefined: " + Flags.names(TestCase.COMPARED_FLAGS & ~t.flagMask) + ")" : ""));
+        if (t.x87) sb.append(X87Outcome.describeInputs(t));
         return sb.toString();
     }
 
@@ -128,6 +133,9 @@ final class DiffRun {
             for (String x : e.getValue().examples) sb.append("  ").append(x).append('\n');
         }
         for (String p : problems) sb.append("  ").append(p).append('\n');
+        if (X87Outcome.maxUlps.get() > 0)
+            sb.append(String.format("x87 transcendentals: largest distance from the host %d ulps of the 64-bit significand (tolerance %d)%n",
+                    X87Outcome.maxUlps.get(), X87Outcome.TRANSCENDENTAL_ULPS));
         return sb.toString();
     }
 }

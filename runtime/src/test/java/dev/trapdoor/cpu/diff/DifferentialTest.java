@@ -35,7 +35,7 @@ class DifferentialTest {
         Harness.Outcome emu = InterpRunner.run(image)[0];
         assertEquals(0, emu.regs()[0]);
         assertEquals(Flags.CF | Flags.ZF | Flags.PF | Flags.AF, emu.eflags() & Flags.ARITH);
-        Harness.Outcome changed = new Harness.Outcome(emu.regs().clone(), emu.eflags() ^ Flags.CF, emu.scratch().clone(), -1);
+        Harness.Outcome changed = new Harness.Outcome(emu.regs().clone(), emu.eflags() ^ Flags.CF, emu.scratch().clone(), emu.fpu().clone(), -1);
         assertNotNull(DiffRun.compare(t, emu, changed), "a CF difference is reported");
         changed.scratch()[3] ^= 1;
         assertTrue(DiffRun.compare(t, emu, changed).contains("memory"));

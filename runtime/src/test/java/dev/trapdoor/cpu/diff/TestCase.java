@@ -21,6 +21,12 @@ final class TestCase {
     int locked;
     /** False when the test code moves ESP before a memory operand is addressed (POP m32 with an ESP base). */
     boolean espBase = true;
+    /** An x87 case: the FNSAVE image is compared too. */
+    boolean x87;
+    /** Status-word bits the SDM leaves undefined after this case's x87 instruction. */
+    int fswUndefined;
+    /** Transcendental results compared within X87Outcome.TRANSCENDENTAL_ULPS rather than bit for bit. */
+    boolean x87Tolerance;
 
     TestCase(String group) {
         this.group = group;
