@@ -11,4 +11,4 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 . scripts/lib/test-main.sh
 trapdoor_test_main_setup "$root"
-exec "$JAVA" "${JFLAGS[@]}" -Ddiff.strict="${DIFF_STRICT:-false}" -cp "$CP" dev.trapdoor.cpu.diff.DiffMain "$@"
+exec "$JAVA" "${JFLAGS[@]}" -Ddiff.strict="${DIFF_STRICT:-false}" ${DIFF_ULPS:+-Ddiff.ulps=$DIFF_ULPS} -cp "$CP" dev.trapdoor.cpu.diff.DiffMain "$@"

@@ -1,5 +1,7 @@
 package dev.trapdoor.cpu.fpu;
 
+import java.math.BigInteger;
+
 import static dev.trapdoor.cpu.fpu.Ext80.BIAS;
 import static dev.trapdoor.cpu.fpu.Ext80.J;
 import static dev.trapdoor.cpu.fpu.SoftFloat80.PE;
@@ -10,13 +12,13 @@ import static dev.trapdoor.cpu.fpu.SoftFloat80.ZE;
  *
  * <p>Precision: the special cases (zeros, infinities, NaNs, invalid domains, |x| >= 2^63 for
  * the trigonometric functions, and what the x87 does outside the documented domains of F2XM1
- * and FYL2XP1) follow a real x87. Values are computed in double precision from the argument
- * split exactly into two doubles; the trigonometric reduction subtracts k times the x87's own
- * 66-bit pi/2 (SDM Vol. 1 §8.3.10) in two exact 33-bit parts, so it tracks the hardware for
- * |x| < 2^20 and drifts beyond. Tiny arguments are rounded exactly (sin x, tan x, cos x as a
- * nudge of x or 1). Measured against the host x87 (ReferenceVectorsTest, 11,500 cases): at
- * most 4,206 ulps of the 64-bit significand (about 2^-52 relative), typically ~2,000; PE is
- * set for every inexact result; C1 is not meaningful.
+ * and FYL2XP1) follow a real x87. Finite results come from {@link FixedPointKernels}: the
+ * trigonometric argument is reduced exactly by the x87's own 66-bit pi/2 (SDM Vol. 1 §8.3.10,
+ * which is why FSIN near multiples of pi differs from the true sine, on the hardware and here),
+ * the functions are evaluated to 256 bits and rounded once under RC, with PE, UE, OE and C1 from
+ * that rounding. Against the host x87 (scripts/cpu/difftest.sh, group x87tr, 100,000 random
+ * cases over all eight instructions): at most 3 ulps of the 64-bit significand apart, the
+ * host's own error being about 1 ulp.
  */
 final class FpTranscendental {
     static final int SIN = 0, COS = 1, SINCOS = 2, TAN = 3;
@@ -119,30 +121,64 @@ final class FpTranscendental {
             }
             return;
         }
-        double hi = high(se, sig), lo = low(se, sig);
-        double s, c;
-        if (Math.abs(hi) < 0x1p-30) {
-            s = hi + lo;                                   // sin x = x - x^3/6: x^3 is below 2^-60 relative
-            c = 1.0 - 0.5 * hi * hi;
+        // Reduce exactly by the x87's 66-bit pi/2 (k = nearest integer to x / (pi/2)), then evaluate in fixed point.
+        BigInteger mag = magnitude(SoftFloat80.normSig(sig));
+        int q = e - BIAS - 63;                             // |x| = mag * 2^q
+        BigInteger r;
+        int quadrant = 0;
+        if (q + 65 >= 0) {
+            BigInteger[] qr = mag.shiftLeft(q + 65).divideAndRemainder(FixedPointKernels.X87_PIO2_66);
+            BigInteger k = qr[0], rem = qr[1];
+            if (rem.shiftLeft(1).compareTo(FixedPointKernels.X87_PIO2_66) > 0) {
+                k = k.add(BigInteger.ONE);
+                rem = rem.subtract(FixedPointKernels.X87_PIO2_66);
+            }
+            quadrant = k.intValue() & 3;
+            r = rem.shiftLeft(FixedPointKernels.F - 65);
         } else {
-            double k = Math.rint(hi * (2 / Math.PI));
-            double r = ((hi - k * PIO2_1) - k * PIO2_2) + lo;
-            double sr = Math.sin(r), cr = Math.cos(r);
-            int quadrant = (int) ((long) k & 3);
-            s = switch (quadrant) { case 0 -> sr; case 1 -> cr; case 2 -> -sr; default -> -cr; };
-            c = switch (quadrant) { case 0 -> cr; case 1 -> -sr; case 2 -> -cr; default -> sr; };
+            r = mag.shiftLeft(FixedPointKernels.F + q);    // |x| < 1/2: no reduction
         }
+        BigInteger[] sc = FixedPointKernels.sinCos(r);
+        BigInteger sr = sc[0], cr = sc[1];
+        BigInteger sv = switch (quadrant) { case 0 -> sr; case 1 -> cr; case 2 -> sr.negate(); default -> cr.negate(); };
+        BigInteger cv = switch (quadrant) { case 0 -> cr; case 1 -> sr.negate(); case 2 -> cr.negate(); default -> sr; };
+        if (Ext80.sign(se)) sv = sv.negate();              // sin and tan are odd, cos is even
         switch (fn) {
-            case SIN -> fromDouble(s, true);
-            case COS -> fromDouble(c, true);
-            case TAN -> fromDouble(s / c, true);
+            case SIN -> roundFixed(sv, FixedPointKernels.F);
+            case COS -> roundFixed(cv, FixedPointKernels.F);
+            case TAN -> roundFixed(FixedPointKernels.div(sv, cv), FixedPointKernels.F);
             default -> {
-                fromDouble(c, true);
+                roundFixed(cv, FixedPointKernels.F);
                 secondSe = sf.rse;
                 secondSig = sf.rsig;
-                fromDouble(s, true);
+                roundFixed(sv, FixedPointKernels.F);
             }
         }
+        sf.flags |= PE;
+    }
+
+    private static BigInteger magnitude(long unsigned) {
+        return new BigInteger(Long.toUnsignedString(unsigned));
+    }
+
+    /** The finite value's significand with its sign, and so value = signedSignificand * 2^(normExp - BIAS - 63). */
+    private static BigInteger signedSignificand(int se, long sig) {
+        BigInteger m = magnitude(SoftFloat80.normSig(sig));
+        return Ext80.sign(se) ? m.negate() : m;
+    }
+
+    /** Rounds v * 2^-fracBits (v nonzero) to an 80-bit result under the current rounding mode, with PE/UE/OE and C1. */
+    private void roundFixed(BigInteger v, int fracBits) {
+        boolean neg = v.signum() < 0;
+        BigInteger a = v.abs();
+        if (a.signum() == 0) {
+            sf.result(neg ? 0x8000 : 0, 0);
+            return;
+        }
+        int bits = a.bitLength();
+        BigInteger top = bits > 128 ? a.shiftRight(bits - 128) : a.shiftLeft(128 - bits);
+        boolean sticky = bits > 128 && a.getLowestSetBit() < bits - 128;
+        sf.roundPack(neg, bits - 1 - fracBits + BIAS, top.shiftRight(64).longValue(), top.longValue() | (sticky ? 1 : 0), 64);
     }
 
     /** Rounds a value a hair smaller in magnitude than the normalized (e, m). */
@@ -183,8 +219,9 @@ final class FpTranscendental {
             sf.flags |= flags | PE;
             return;
         }
-        double x = high(se, sig) + low(se, sig);
-        fromDouble(Math.expm1(x * LN2), true);
+        BigInteger x = signedSignificand(se, sig).shiftLeft(FixedPointKernels.F + e - BIAS - 63); // e >= BIAS - 60: exact
+        roundFixed(FixedPointKernels.expm1(FixedPointKernels.mul(x, FixedPointKernels.LN2)), FixedPointKernels.F);
+        sf.flags |= PE;
     }
 
     /** FPATAN: arctan(y / x) in the quadrant of (x, y). */
@@ -199,8 +236,13 @@ final class FpTranscendental {
             x = xi ? (Ext80.sign(xse) ? -1 : 1) * Double.POSITIVE_INFINITY : high(xse, xsig);
             if (!yi && ysig != 0) y = Math.copySign(1.0, y);
             if (!xi && xsig != 0) x = Math.copySign(1.0, x);
-            double r = Math.atan2(y, x);
-            fromDouble(r, r != 0);
+            double r = Math.atan2(y, x);                  // 0, a multiple of pi/4, or pi: which one, and its sign
+            long quarters = Math.round(r / (Math.PI / 4));
+            if (quarters == 0) fromDouble(r, false);
+            else {
+                roundFixed(FixedPointKernels.PI.multiply(BigInteger.valueOf(quarters)).shiftRight(2), FixedPointKernels.F);
+                sf.flags |= PE;
+            }
             return;
         }
         int ey = SoftFloat80.normExp(yse, ysig), ex = SoftFloat80.normExp(xse, xsig);
@@ -212,10 +254,34 @@ final class FpTranscendental {
             sf.flags |= flags | PE;
             return;
         }
-        int shift = -Math.max(ey, ex);
-        y = scaled(yse, ysig, shift);
-        x = scaled(xse, xsig, shift);
-        fromDouble(Math.atan2(y, x), true);
+        BigInteger ym = magnitude(SoftFloat80.normSig(ysig)), xm = magnitude(SoftFloat80.normSig(xsig));
+        boolean yBelowX = ey < ex || (ey == ex && ym.compareTo(xm) <= 0);
+        BigInteger a;
+        if (yBelowX) {
+            a = FixedPointKernels.atan(ym.shiftLeft(FixedPointKernels.F + ey - ex).divide(xm));
+        } else {
+            a = FixedPointKernels.PI.shiftRight(1).subtract(FixedPointKernels.atan(xm.shiftLeft(FixedPointKernels.F + ex - ey).divide(ym)));
+        }
+        if (Ext80.sign(xse)) a = FixedPointKernels.PI.subtract(a);
+        if (Ext80.sign(yse)) a = a.negate();
+        roundFixed(a, FixedPointKernels.F);
+        sf.flags |= PE;
+    }
+
+    /**
+     * log2(x), or log2(1 + x) with plusOne (1 + x formed exactly, however large x is), in fixed
+     * point, for a finite x with x > 0 (x > -1 with plusOne); null outside that.
+     */
+    private static BigInteger exactLog2(int xse, long xsig, boolean plusOne) {
+        if (Ext80.isInfinity(xse, xsig) || xsig == 0) return null;
+        int ex = SoftFloat80.normExp(xse, xsig);
+        int qx = ex - BIAS - 63;
+        BigInteger xv = signedSignificand(xse, xsig);
+        if (!plusOne) return xv.signum() > 0 ? FixedPointKernels.log2(xv, -qx) : null;
+        if (ex < BIAS - 1) return FixedPointKernels.log2OnePlus(xv, -qx);    // |x| < 1/2
+        int scale = Math.max(0, -qx);
+        BigInteger v = BigInteger.ONE.shiftLeft(scale).add(xv.shiftLeft(qx + scale));
+        return v.signum() > 0 ? FixedPointKernels.log2(v, scale) : null;
     }
 
     /** log2 of a finite positive value: the exponent exactly plus log2 of the significand. */
@@ -289,6 +355,8 @@ final class FpTranscendental {
                 sf.roundPack(Ext80.sign(sf.rse), (sf.rse & 0x7FFF) + ex - BIAS + ey - BIAS, sf.rsig, 0, 64);
                 sf.pc = pc;
                 sf.flags |= flags | PE;
+                // the true value is never exact: a tiny result is an underflow (masked: flagged, as the host does)
+                if ((sf.rse & 0x7FFF) == 0 && (sf.masks & SoftFloat80.UE) != 0) sf.flags |= SoftFloat80.UE;
                 return;
             }
             if (xi || SoftFloat80.normExp(xse, xsig) >= BIAS + 60) lg = log2(xse, xsig);
@@ -326,6 +394,13 @@ final class FpTranscendental {
             sf.infinity(Ext80.sign(yse) ^ (lg < 0));
             return;
         }
+        BigInteger exact = exactLog2(xse, xsig, plusOne);
+        if (exact != null) {
+            int qy = SoftFloat80.normExp(yse, ysig) - BIAS - 63;
+            roundFixed(exact.multiply(signedSignificand(yse, ysig)), FixedPointKernels.F - qy);
+            sf.flags |= PE;
+            return;
+        }
         cvt.fromFloat64(Double.doubleToRawLongBits(lg));
         int lse = sf.rse;
         long lsig = sf.rsig;
@@ -334,6 +409,6 @@ final class FpTranscendental {
         int flags = sf.flags;
         sf.mul(yse, ysig, lse, lsig);
         sf.pc = pc;
-        sf.flags |= flags | PE;
+        sf.flags |= flags | (Double.isInfinite(lg) ? 0 : PE);   // log2(inf) times y is exact
     }
 }

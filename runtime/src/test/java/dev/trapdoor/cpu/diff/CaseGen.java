@@ -12,7 +12,7 @@ import static dev.trapdoor.cpu.diff.Flags.*;
  */
 final class CaseGen {
     static final String[] GROUPS = {"alu", "unary", "shift", "shxd", "muldiv", "bcd", "bit", "cond", "atomic",
-            "bswap", "string", "lea", "movx", "conv", "mov", "stack", "x87"};
+            "bswap", "string", "lea", "movx", "conv", "mov", "stack", "x87", "x87tr"};
     static final int EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESP = 4, ESI = 6, EDI = 7;
 
     private final Random rnd;

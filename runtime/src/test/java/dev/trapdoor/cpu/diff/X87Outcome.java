@@ -13,10 +13,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class X87Outcome {
     /**
      * How far a transcendental result may be from the host's, in units in the last place of the
-     * 64-bit significand: the interpreter evaluates them through double-precision kernels, good to
-     * about 2^-52 relative (2^11 ulps); the host's microcode is within 1 ulp.
+     * 64-bit significand: the interpreter rounds a 256-bit fixed-point value once (exact reduction
+     * by the x87's 66-bit pi/2), the host's microcode is within about 1 ulp of its own exact value;
+     * 100,000 cases showed at most 3 ulps apart.
      */
-    static final long TRANSCENDENTAL_ULPS = 1L << 12;
+    static final long TRANSCENDENTAL_ULPS = Long.getLong("diff.ulps", 4);
     /** The largest transcendental distance seen, for the report. */
     static final AtomicLong maxUlps = new AtomicLong();
 
