@@ -55,7 +55,7 @@ abstract class ControlFlow extends StringIo {
      * (the caller loads them), and in real mode.
      */
     private boolean systemTarget(int sel, boolean call, int osize) {
-        if (!protectedMode() || (sel & 0xfffc) == 0) return false;
+        if (!descriptorMode() || (sel & 0xfffc) == 0) return false;
         readDescriptor(sel);
         int access = descAccess(descHi);
         if ((access & 0x10) != 0) return false;
@@ -151,7 +151,7 @@ abstract class ControlFlow extends StringIo {
         int sel = read(SS, sp + osize, 2);
         if (osize == 2) off &= 0xffff;
         sp += 2 * osize + release;
-        if (protectedMode() && (sel & 3) != cpl) {
+        if (descriptorMode() && (sel & 3) != cpl) {
             returnOuter(sel, off, sp, osize, release, -1);
             return;
         }
@@ -191,7 +191,8 @@ abstract class ControlFlow extends StringIo {
     }
 
     final void iret(int osize) {
-        if (protectedMode() && (flagsRest & NT) != 0) { // return to the back-linked task (SDM Vol. 3A, 8.3)
+        checkV86Iopl();
+        if (descriptorMode() && (flagsRest & NT) != 0) { // return to the back-linked task (SDM Vol. 3A, 8.3)
             switchTask(backLink(), SWITCH_IRET, eip, -1);
             return;
         }
@@ -201,12 +202,17 @@ abstract class ControlFlow extends StringIo {
         int flags = read(SS, sp + 2 * osize, osize);
         if (osize == 2) off &= 0xffff;
         sp += 3 * osize;
-        if (!protectedMode()) {
+        if (!descriptorMode()) {
+            // Real mode, or virtual-8086 mode at IOPL 3: CS is a paragraph number; in v86 IOPL and VM stay (SDM Vol. 2, IRET).
+            checkCodeLimit(off); // the limit CS will have: real mode keeps it, v86 has 0xffff
             loadCodeSegment(sel, 0);
-            checkCodeLimit(off);
             setSp(sp);
-            setIretFlags(flags, osize, 0);
+            setIretFlags(flags, osize, cpl);
             eip = off;
+            return;
+        }
+        if (osize == 4 && cpl == 0 && (flags & VM) != 0) {
+            returnToV86(off, sel, flags, sp);
             return;
         }
         if ((sel & 3) != cpl) {
@@ -237,7 +243,15 @@ abstract class ControlFlow extends StringIo {
         setEflags((cur & ~mask) | (v & mask));
     }
 
+    /** PUSHF: the image without RF and VM (SDM Vol. 2, PUSHF); IOPL-sensitive in virtual-8086 mode. */
+    final void pushf(int osize) {
+        checkV86Iopl();
+        push(getEflags() & ~(RF | VM), osize);
+    }
+
+    /** POPF: VM, RF and the bits {@link #changeableFlags} excludes stay; IOPL-sensitive in virtual-8086 mode. */
     final void popf(int osize) {
+        checkV86Iopl();
         int v = pop(osize);
         int mask = changeableFlags(osize, cpl);
         setEflags(((getEflags() & ~RF) & ~mask) | (v & mask));
@@ -245,6 +259,7 @@ abstract class ControlFlow extends StringIo {
 
     /** INT n / INT3 / INTO: a software event; INT3 and INTO are exceptions the bitmap can intercept. */
     final void softwareInterrupt(int vector, Insn i, boolean exception) {
+        if (!exception) checkV86Iopl(); // INT n, not INT3/INTO/INT1 (SDM Vol. 2, INT n: "IF EFLAGS.VM = 1 and IOPL < 3")
         if (exception && vmcs.exceptionExits(vector, 0)) {
             eip = insStart;
             retired--;

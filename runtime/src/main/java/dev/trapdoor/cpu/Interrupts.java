@@ -9,7 +9,8 @@ import dev.trapdoor.vmx.ProcBased;
 
 /**
  * Event delivery: exceptions, software interrupts and external interrupts through the real-mode
- * IVT or the protected-mode IDT (interrupt and trap gates, SDM Vol. 3A, 6.10-6.12), the
+ * IVT or the protected-mode IDT (interrupt and trap gates, SDM Vol. 3A, 6.10-6.12; from
+ * virtual-8086 mode to ring 0 with the segment registers saved, SDM Vol. 3B, 20.3.1.1), the
  * double-fault rules of SDM Vol. 3A, Table 6-5, and the exits the VMX controls ask for
  * (exception bitmap, triple fault).
  */
@@ -166,7 +167,23 @@ abstract class Interrupts extends Segments {
         int flags = getEflags();
         int size = gate32 ? 4 : 2;
         int oldCs = segSel[CS];
-        if (!conforming && dpl < cpl) {
+        if (v86()) {
+            // SDM Vol. 2, INT "INTERRUPT-FROM-VIRTUAL-8086-MODE" (Vol. 3B, 20.3.1.1): to a non-conforming ring-0 segment only.
+            if (conforming || dpl != 0) throw gp((sel & 0xfffc) + ext);
+            int[] f = innerFrame;
+            int n = 0;
+            f[n++] = segSel[GS];
+            f[n++] = segSel[FS];
+            f[n++] = segSel[DS];
+            f[n++] = segSel[ES];
+            f[n++] = segSel[SS];
+            f[n++] = gpr[ESP];
+            f[n++] = flags;
+            f[n++] = oldCs;
+            f[n++] = returnEip;
+            if (error >= 0) f[n++] = error;
+            enterInnerRing(0, sel, offset, ext, size, n, ext, true);
+        } else if (!conforming && dpl < cpl) {
             deliverInterPrivilege(dpl, sel, offset, size, flags, returnEip, error, ext);
         } else {
             int sp = gpr[ESP];
@@ -198,6 +215,47 @@ abstract class Interrupts extends Segments {
         } finally {
             cpl = saved;
         }
+    }
+
+    private static final int[] DATA_SEGMENTS = {ES, DS, FS, GS};
+    /** What {@link #enterInnerRing} pushes on the inner stack, in push order: a call gate's 31 parameters and four more at most. */
+    final int[] innerFrame = new int[35];
+
+    /**
+     * The privilege change shared by events delivered to an inner ring and CALL through a call gate
+     * (SDM Vol. 3A, 5.8.5 and 6.12.1): SS:ESP for ring dpl from the TSS, the first count values of
+     * {@link #innerFrame} pushed there (size bytes each), CS loaded from codeSel at ring dpl and the
+     * target EIP checked against its limit (#GP(limitError)). From virtual-8086 mode VM is cleared
+     * first (the ring-0 loads are protected-mode loads) and DS, ES, FS and GS are null afterwards.
+     * A fault on the way puts SS, CS, CPL and EFLAGS back, so it is raised in the outer context.
+     */
+    final void enterInnerRing(int dpl, int codeSel, int target, int limitError, int size, int count, int ext, boolean fromV86) {
+        long inner = innerStack(dpl, ext);
+        int newEsp = (int) inner, newSs = (int) (inner >>> 32);
+        int ssSel = segSel[SS], ssBase = segBase[SS], ssAccess = segAccess[SS];
+        long ssLimit = segLimit[SS];
+        int csSel = segSel[CS], csBase = segBase[CS], csAccess = segAccess[CS];
+        long csLimit = segLimit[CS];
+        int oldCpl = cpl, oldFlags = flagsRest;
+        if (fromV86) flagsRest &= ~VM;
+        cpl = dpl;
+        try {
+            loadSegment(SS, newSs);
+            int sp = newEsp;
+            for (int k = 0; k < count; k++) sp = pushFrame(sp, size, innerFrame[k]);
+            cpl = oldCpl;
+            loadCodeSegment(codeSel, dpl);
+            if ((target & 0xffffffffL) > segLimit[CS]) throw gp(limitError);
+            setSp(sp);
+        } catch (CpuFault f) {
+            flagsRest = oldFlags;
+            if (dpl != oldCpl) flushTlb(); // pages cached at the inner ring's privilege must not serve the outer one
+            cpl = oldCpl;
+            setCache(SS, ssSel, ssBase, ssLimit, ssAccess);
+            setCache(CS, csSel, csBase, csLimit, csAccess);
+            throw f;
+        }
+        if (fromV86) for (int s : DATA_SEGMENTS) setCache(s, 0, 0, 0, arch_UNUSABLE);
     }
 
     /** Interrupt to an inner ring: the new stack comes from the 32-bit TSS (SDM Vol. 3A, 6.12.1). */

@@ -9,9 +9,10 @@ import dev.trapdoor.vmx.Vmcs;
  * The current state goes to the old TSS, the new TSS's busy bit, back link and NT are set by the
  * kind of switch, then CR3, LDTR, EFLAGS, EIP, the general registers and the segment registers
  * come from the new TSS. Faults while loading the new task's segments are raised in the new task
- * (EIP already the new one), as #TS with the selector. 16-bit TSSes are refused (#TS).
+ * (EIP already the new one), as #TS with the selector. A TSS whose EFLAGS has VM starts a
+ * virtual-8086 task (SDM Vol. 3B, 20.2.5). 16-bit TSSes are refused (#TS).
  */
-abstract class TaskSwitch extends Interrupts {
+abstract class TaskSwitch extends Virtual8086 {
     private static final int TSS32_MIN_LIMIT = 0x67;
 
     private final int[] loadSel = new int[6];
@@ -83,7 +84,7 @@ abstract class TaskSwitch extends Interrupts {
             cr3 = newCr3;
             flushTlb();
         }
-        setEflags((newFlags | 2) & ~VM); // virtual-8086 tasks are not modelled
+        setEflags(newFlags | 2); // with VM the new task is a virtual-8086 task: its segment loads below are paragraph numbers
         eip = newEip;
         insStart = newEip;
         System.arraycopy(newGpr, 0, gpr, 0, 8);
@@ -100,7 +101,7 @@ abstract class TaskSwitch extends Interrupts {
             throw asTaskFault(ldt);
         }
         int cs = loadSel[CS];
-        int newCpl = cs & 3;
+        int newCpl = v86() ? 3 : cs & 3;
         cpl = newCpl;
         flushTlb();
         try {
