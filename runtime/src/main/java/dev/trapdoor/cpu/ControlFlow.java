@@ -60,12 +60,12 @@ abstract class ControlFlow extends StringIo {
         int access = descAccess(descHi);
         if ((access & 0x10) != 0) return false;
         int type = access & 0xf, dpl = (access >>> 5) & 3, err = sel & 0xfffc;
-        if (type != 0x9 && type != 0x5 && type != 0xc && type != 0x4) throw gp(err);
+        if (type != 0x9 && type != 0x1 && type != 0x5 && type != 0xc && type != 0x4) throw gp(err);
         if (dpl < cpl || dpl < (sel & 3)) throw gp(err);
         if ((access & 0x80) == 0) throw fault(11, err);
         int kind = call ? SWITCH_CALL : SWITCH_JMP;
         switch (type) {
-            case 0x9 -> switchTask(sel, kind, eip, -1);
+            case 0x9, 0x1 -> switchTask(sel, kind, eip, -1);
             case 0x5 -> switchTask(descLo >>> 16, kind, eip, -1);
             default -> throughCallGate(descLo, descHi, type == 0xc ? 4 : 2, call);
         }

@@ -202,15 +202,19 @@ abstract class Interrupts extends Segments {
     }
 
     /**
-     * The ring-dpl stack from the 32-bit TSS as (SS << 32 | ESP), read as a supervisor access;
-     * #TS(TSS selector + EXT) when the TSS is too short (SDM Vol. 3A, 6.12.1 and 5.8.5).
+     * The ring-dpl stack from the current TSS as (SS << 32 | ESP), read as a supervisor access:
+     * ESP and SS at 4 + 8 * dpl in a 32-bit TSS, SP and SS at 2 + 4 * dpl in a 16-bit one (SP
+     * zero-extended); #TS(TSS selector + EXT) when the TSS is too short (SDM Vol. 2, CALL and INT;
+     * Vol. 3A, 6.12.1 and 5.8.5).
      */
     final long innerStack(int dpl, int ext) {
-        int tssOff = 4 + dpl * 8;
-        if (tssOff + 5 > trLimit) throw fault(10, (trSel & 0xfffc) + ext);
+        boolean tss32 = (trAccess & 8) != 0;
+        int tssOff = tss32 ? 4 + dpl * 8 : 2 + dpl * 4;
+        if (tssOff + (tss32 ? 5 : 3) > trLimit) throw fault(10, (trSel & 0xfffc) + ext);
         int saved = cpl;
         cpl = 0;
         try {
+            if (!tss32) return (long) readLin16(trBase + tssOff + 2) << 32 | readLin16(trBase + tssOff);
             return (long) readLin16(trBase + tssOff + 4) << 32 | (readLin32(trBase + tssOff) & 0xffffffffL);
         } finally {
             cpl = saved;
