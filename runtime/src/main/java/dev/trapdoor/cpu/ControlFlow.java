@@ -72,8 +72,6 @@ abstract class ControlFlow extends StringIo {
         return true;
     }
 
-    private final int[] gateParams = new int[31];
-
     /** Call gate (SDM Vol. 2, CALL "CALL-GATE"): same privilege, or CALL to a more privileged non-conforming segment. */
     private void throughCallGate(int lo, int hi, int size, boolean call) {
         int target = lo >>> 16;
@@ -108,32 +106,15 @@ abstract class ControlFlow extends StringIo {
     /** CALL through a gate to ring dpl: new SS:ESP from the TSS, old SS:ESP and the parameters pushed there. */
     private void callInner(int target, int off, int dpl, int size, int params) {
         long inner = innerStack(dpl, 0);
-        int newEsp = (int) inner, newSs = (int) (inner >>> 32);
+        int[] f = innerFrame;
+        f[0] = segSel[SS];
+        f[1] = gpr[ESP];
         int oldSp = stackPointer();
-        for (int k = 0; k < params; k++) gateParams[k] = read(SS, oldSp + k * size, size);
-        int oldSs = segSel[SS], oldEsp = gpr[ESP], oldCs = segSel[CS];
-        int sBase = segBase[SS], sAcc = segAccess[SS];
-        long sLim = segLimit[SS];
-        int oldCpl = cpl;
-        cpl = dpl;
-        try {
-            loadSegment(SS, newSs);
-            int sp = newEsp;
-            sp = pushFrame(sp, size, oldSs);
-            sp = pushFrame(sp, size, oldEsp);
-            for (int k = params - 1; k >= 0; k--) sp = pushFrame(sp, size, gateParams[k]);
-            sp = pushFrame(sp, size, oldCs);
-            sp = pushFrame(sp, size, eip);
-            cpl = oldCpl;
-            loadCodeSegment(target, dpl);
-            checkCodeLimit(off);
-            setSp(sp);
-            eip = off;
-        } catch (CpuFault f) {
-            cpl = oldCpl;
-            setCache(SS, oldSs, sBase, sLim, sAcc);
-            throw f;
-        }
+        for (int k = 0; k < params; k++) f[1 + params - k] = read(SS, oldSp + k * size, size); // the last parameter is pushed first
+        f[params + 2] = segSel[CS];
+        f[params + 3] = eip;
+        enterInnerRing(inner, dpl, target, off, 0, size, params + 4, false);
+        eip = off;
     }
 
     final void retNear(int osize, int release) {

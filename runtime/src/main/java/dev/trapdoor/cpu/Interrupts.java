@@ -182,7 +182,7 @@ abstract class Interrupts extends Segments {
             f[n++] = oldCs;
             f[n++] = returnEip;
             if (error >= 0) f[n++] = error;
-            enterInnerRing(0, sel, offset, ext, size, n, ext, true);
+            enterInnerRing(innerStack(0, ext), 0, sel, offset, ext, size, n, true);
         } else if (!conforming && dpl < cpl) {
             deliverInterPrivilege(dpl, sel, offset, size, flags, returnEip, error, ext);
         } else {
@@ -227,14 +227,13 @@ abstract class Interrupts extends Segments {
 
     /**
      * The privilege change shared by events delivered to an inner ring and CALL through a call gate
-     * (SDM Vol. 3A, 5.8.5 and 6.12.1): SS:ESP for ring dpl from the TSS, the first count values of
-     * {@link #innerFrame} pushed there (size bytes each), CS loaded from codeSel at ring dpl and the
-     * target EIP checked against its limit (#GP(limitError)). From virtual-8086 mode VM is cleared
+     * (SDM Vol. 3A, 5.8.5 and 6.12.1): SS:ESP from inner (SS << 32 | ESP, from {@link #innerStack}),
+     * the first count values of {@link #innerFrame} pushed there (size bytes each), CS loaded from
+     * codeSel at ring dpl and the target EIP checked against its limit (#GP(limitError)). From virtual-8086 mode VM is cleared
      * first (the ring-0 loads are protected-mode loads) and DS, ES, FS and GS are null afterwards.
      * A fault on the way puts SS, CS, CPL and EFLAGS back, so it is raised in the outer context.
      */
-    final void enterInnerRing(int dpl, int codeSel, int target, int limitError, int size, int count, int ext, boolean fromV86) {
-        long inner = innerStack(dpl, ext);
+    final void enterInnerRing(long inner, int dpl, int codeSel, int target, int limitError, int size, int count, boolean fromV86) {
         int newEsp = (int) inner, newSs = (int) (inner >>> 32);
         int ssSel = segSel[SS], ssBase = segBase[SS], ssAccess = segAccess[SS];
         long ssLimit = segLimit[SS];
@@ -262,33 +261,18 @@ abstract class Interrupts extends Segments {
         if (fromV86) for (int s : DATA_SEGMENTS) setCache(s, 0, 0, 0, arch_UNUSABLE);
     }
 
-    /** Interrupt to an inner ring: the new stack comes from the 32-bit TSS (SDM Vol. 3A, 6.12.1). */
+    /** Interrupt to an inner ring: the new stack comes from the TSS (SDM Vol. 3A, 6.12.1). */
     private void deliverInterPrivilege(int dpl, int sel, int offset, int size, int flags, int returnEip, int error, int ext) {
         long inner = innerStack(dpl, ext);
-        int newEsp = (int) inner, newSs = (int) (inner >>> 32);
-        int oldSs = segSel[SS], oldEsp = gpr[ESP], oldCs = segSel[CS];
-        // Save the outer SS cache so a fault while pushing leaves the state as it was.
-        int sBase = segBase[SS], sAcc = segAccess[SS];
-        long sLim = segLimit[SS];
-        int oldCpl = cpl;
-        cpl = dpl;
-        try {
-            loadSegment(SS, newSs);
-            int sp = newEsp;
-            sp = pushFrame(sp, size, oldSs);
-            sp = pushFrame(sp, size, oldEsp);
-            sp = pushFrame(sp, size, flags);
-            sp = pushFrame(sp, size, oldCs);
-            sp = pushFrame(sp, size, returnEip);
-            if (error >= 0) sp = pushFrame(sp, size, error);
-            cpl = oldCpl;
-            loadCodeSegment(sel, dpl);
-            setSp(sp);
-        } catch (CpuFault f) {
-            cpl = oldCpl;
-            setCache(SS, oldSs, sBase, sLim, sAcc);
-            throw f;
-        }
+        int[] f = innerFrame;
+        int n = 0;
+        f[n++] = segSel[SS];
+        f[n++] = gpr[ESP];
+        f[n++] = flags;
+        f[n++] = segSel[CS];
+        f[n++] = returnEip;
+        if (error >= 0) f[n++] = error;
+        enterInnerRing(inner, dpl, sel, offset, ext, size, n, false);
     }
 
     /** What caused a task switch: the busy bit, NT and back link depend on it (SDM Vol. 3A, Table 8-2). */

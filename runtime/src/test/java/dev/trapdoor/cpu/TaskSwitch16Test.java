@@ -220,4 +220,27 @@ class TaskSwitch16Test {
             assertEquals(0x7000, r.gpr[ESP], "the parameter released from the outer stack");
         }
     }
+
+    @Test
+    void aFaultOnTheInnerStackLeavesTheCallerAsItWas() {
+        try (Guest g = guest()) {
+            g.memory.write64(0x5000 + 0x60, 0x0040920000007fffL); // ring-0 32-bit stack segment, limit 0x7fff
+            g.memory.write16(0x5ff0, 0x67);
+            g.memory.write16(TSS_D + 4, 0x60); // SS0: SP0 = 0x8800 lies beyond its limit
+            X86Registers r = g.regs();
+            r.gdtLimit = 0x67;
+            g.vcpu.setRegisters(r);
+            ring3InTaskD(g, RING3_GATE16);
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 12);
+            ExitInfo e = g.run();
+            assertEquals(ExitReason.EXCEPTION_NMI, e.reason, e.message);
+            assertEquals(12, e.vector, "#SS pushing the call-gate frame");
+            assertEquals(RING3_GATE16 + 3, e.rip, "at the far CALL");
+            r = g.regs();
+            assertEquals(0x3b, r.seg[CS].selector);
+            assertEquals(0x43, r.seg[SS].selector);
+            assertEquals(3, (r.seg[SS].access >>> 5) & 3, "CPL 3");
+            assertEquals(0x7000 - 2, r.gpr[ESP]);
+        }
+    }
 }
