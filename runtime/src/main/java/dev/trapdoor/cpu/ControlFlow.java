@@ -8,7 +8,9 @@ import dev.trapdoor.vmx.Vmcs;
  * Control transfers: near and far JMP/CALL/RET, Jcc, LOOP, JCXZ, INT n/INT3/INTO, IRET (SDM Vol. 2
  * for each). Far JMP/CALL in protected mode reach code segments directly, other tasks through a
  * TSS or task gate, and code through call gates (CALL to an inner ring switches stacks from the
- * TSS and copies the gate's parameters). IRET with NT returns to the back-linked task.
+ * TSS and copies the gate's parameters). IRET with NT returns to the back-linked task; IRET at
+ * CPL 0 with VM in the popped EFLAGS enters virtual-8086 mode. In v86 mode far transfers take
+ * paragraph selectors as in real mode, and IRET, POPF, PUSHF and INT n need IOPL 3.
  */
 abstract class ControlFlow extends StringIo {
     private static final int[] DATA_SEGMENTS = {ES, DS, FS, GS};

@@ -352,4 +352,17 @@ class Virtual8086Test {
             assertEquals(0xa000 - 40 - 20, g.regs().gpr[ESP], "ESP0 of the new task's TSS");
         }
     }
+
+    @Test
+    void noVirtualModeExtensions() {
+        assertEquals(0, dev.trapdoor.arch.CpuidTable.interpreterDefault().get(1, 0).edx() & 2, "CPUID.1:EDX.VME");
+        // mov $1, %eax; mov %eax, %cr4 at ring 0: CR4.VME is reserved here, #GP(0)
+        try (Guest g = Guest.flat32(0x1000, Guest.hex("b801000000 0f22e0 f4"))) {
+            g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 13);
+            ExitInfo e = g.run();
+            assertEquals(ExitReason.EXCEPTION_NMI, e.reason, e.message);
+            assertEquals(13, e.vector);
+            assertEquals(0x1005, e.rip);
+        }
+    }
 }
