@@ -8,7 +8,9 @@ import dev.trapdoor.vmx.Vmcs;
  * Control transfers: near and far JMP/CALL/RET, Jcc, LOOP, JCXZ, INT n/INT3/INTO, IRET (SDM Vol. 2
  * for each). Far JMP/CALL in protected mode reach code segments directly, other tasks through a
  * TSS or task gate, and code through call gates (CALL to an inner ring switches stacks from the
- * TSS and copies the gate's parameters). IRET with NT returns to the back-linked task.
+ * TSS and copies the gate's parameters). IRET with NT returns to the back-linked task; IRET at
+ * CPL 0 with VM in the popped EFLAGS enters virtual-8086 mode. In v86 mode far transfers take
+ * paragraph selectors as in real mode, and IRET, POPF, PUSHF and INT n need IOPL 3.
  */
 abstract class ControlFlow extends StringIo {
     private static final int[] DATA_SEGMENTS = {ES, DS, FS, GS};
@@ -55,24 +57,22 @@ abstract class ControlFlow extends StringIo {
      * (the caller loads them), and in real mode.
      */
     private boolean systemTarget(int sel, boolean call, int osize) {
-        if (!protectedMode() || (sel & 0xfffc) == 0) return false;
+        if (!descriptorMode() || (sel & 0xfffc) == 0) return false;
         readDescriptor(sel);
         int access = descAccess(descHi);
         if ((access & 0x10) != 0) return false;
         int type = access & 0xf, dpl = (access >>> 5) & 3, err = sel & 0xfffc;
-        if (type != 0x9 && type != 0x5 && type != 0xc && type != 0x4) throw gp(err);
+        if (type != 0x9 && type != 0x1 && type != 0x5 && type != 0xc && type != 0x4) throw gp(err);
         if (dpl < cpl || dpl < (sel & 3)) throw gp(err);
         if ((access & 0x80) == 0) throw fault(11, err);
         int kind = call ? SWITCH_CALL : SWITCH_JMP;
         switch (type) {
-            case 0x9 -> switchTask(sel, kind, eip, -1);
+            case 0x9, 0x1 -> switchTask(sel, kind, eip, -1);
             case 0x5 -> switchTask(descLo >>> 16, kind, eip, -1);
             default -> throughCallGate(descLo, descHi, type == 0xc ? 4 : 2, call);
         }
         return true;
     }
-
-    private final int[] gateParams = new int[31];
 
     /** Call gate (SDM Vol. 2, CALL "CALL-GATE"): same privilege, or CALL to a more privileged non-conforming segment. */
     private void throughCallGate(int lo, int hi, int size, boolean call) {
@@ -108,32 +108,15 @@ abstract class ControlFlow extends StringIo {
     /** CALL through a gate to ring dpl: new SS:ESP from the TSS, old SS:ESP and the parameters pushed there. */
     private void callInner(int target, int off, int dpl, int size, int params) {
         long inner = innerStack(dpl, 0);
-        int newEsp = (int) inner, newSs = (int) (inner >>> 32);
+        int[] f = innerFrame;
+        f[0] = segSel[SS];
+        f[1] = gpr[ESP];
         int oldSp = stackPointer();
-        for (int k = 0; k < params; k++) gateParams[k] = read(SS, oldSp + k * size, size);
-        int oldSs = segSel[SS], oldEsp = gpr[ESP], oldCs = segSel[CS];
-        int sBase = segBase[SS], sAcc = segAccess[SS];
-        long sLim = segLimit[SS];
-        int oldCpl = cpl;
-        cpl = dpl;
-        try {
-            loadSegment(SS, newSs);
-            int sp = newEsp;
-            sp = pushFrame(sp, size, oldSs);
-            sp = pushFrame(sp, size, oldEsp);
-            for (int k = params - 1; k >= 0; k--) sp = pushFrame(sp, size, gateParams[k]);
-            sp = pushFrame(sp, size, oldCs);
-            sp = pushFrame(sp, size, eip);
-            cpl = oldCpl;
-            loadCodeSegment(target, dpl);
-            checkCodeLimit(off);
-            setSp(sp);
-            eip = off;
-        } catch (CpuFault f) {
-            cpl = oldCpl;
-            setCache(SS, oldSs, sBase, sLim, sAcc);
-            throw f;
-        }
+        for (int k = 0; k < params; k++) f[1 + params - k] = read(SS, oldSp + k * size, size); // the last parameter is pushed first
+        f[params + 2] = segSel[CS];
+        f[params + 3] = eip;
+        enterInnerRing(inner, dpl, target, off, 0, size, params + 4, false);
+        eip = off;
     }
 
     final void retNear(int osize, int release) {
@@ -151,7 +134,7 @@ abstract class ControlFlow extends StringIo {
         int sel = read(SS, sp + osize, 2);
         if (osize == 2) off &= 0xffff;
         sp += 2 * osize + release;
-        if (protectedMode() && (sel & 3) != cpl) {
+        if (descriptorMode() && (sel & 3) != cpl) {
             returnOuter(sel, off, sp, osize, release, -1);
             return;
         }
@@ -191,7 +174,8 @@ abstract class ControlFlow extends StringIo {
     }
 
     final void iret(int osize) {
-        if (protectedMode() && (flagsRest & NT) != 0) { // return to the back-linked task (SDM Vol. 3A, 8.3)
+        checkV86Iopl();
+        if (descriptorMode() && (flagsRest & NT) != 0) { // return to the back-linked task (SDM Vol. 3A, 8.3)
             switchTask(backLink(), SWITCH_IRET, eip, -1);
             return;
         }
@@ -201,12 +185,17 @@ abstract class ControlFlow extends StringIo {
         int flags = read(SS, sp + 2 * osize, osize);
         if (osize == 2) off &= 0xffff;
         sp += 3 * osize;
-        if (!protectedMode()) {
+        if (!descriptorMode()) {
+            // Real mode, or virtual-8086 mode at IOPL 3: CS is a paragraph number; in v86 IOPL and VM stay (SDM Vol. 2, IRET).
+            checkCodeLimit(off); // the limit CS will have: real mode keeps it, v86 has 0xffff
             loadCodeSegment(sel, 0);
-            checkCodeLimit(off);
             setSp(sp);
-            setIretFlags(flags, osize, 0);
+            setIretFlags(flags, osize, cpl);
             eip = off;
+            return;
+        }
+        if (osize == 4 && cpl == 0 && (flags & VM) != 0) {
+            returnToV86(off, sel, flags, sp);
             return;
         }
         if ((sel & 3) != cpl) {
@@ -237,7 +226,15 @@ abstract class ControlFlow extends StringIo {
         setEflags((cur & ~mask) | (v & mask));
     }
 
+    /** PUSHF: the image without RF and VM (SDM Vol. 2, PUSHF); IOPL-sensitive in virtual-8086 mode. */
+    final void pushf(int osize) {
+        checkV86Iopl();
+        push(getEflags() & ~(RF | VM), osize);
+    }
+
+    /** POPF: VM, RF and the bits {@link #changeableFlags} excludes stay; IOPL-sensitive in virtual-8086 mode. */
     final void popf(int osize) {
+        checkV86Iopl();
         int v = pop(osize);
         int mask = changeableFlags(osize, cpl);
         setEflags(((getEflags() & ~RF) & ~mask) | (v & mask));
@@ -245,6 +242,7 @@ abstract class ControlFlow extends StringIo {
 
     /** INT n / INT3 / INTO: a software event; INT3 and INTO are exceptions the bitmap can intercept. */
     final void softwareInterrupt(int vector, Insn i, boolean exception) {
+        if (!exception) checkV86Iopl(); // INT n, not INT3/INTO/INT1 (SDM Vol. 2, INT n: "IF EFLAGS.VM = 1 and IOPL < 3")
         if (exception && vmcs.exceptionExits(vector, 0)) {
             eip = insStart;
             retired--;

@@ -332,7 +332,7 @@ abstract class Exec extends SystemOps {
                 setSp(sp + os);
                 if (i.sub == SS) interruptShadowUntil = retired + 1;
             }
-            case PUSHF -> push(getEflags() & ~(RF | VM), os);
+            case PUSHF -> pushf(os);
             case POPF -> popf(os);
             case PUSHA -> {
                 int sp = gpr[ESP];

@@ -9,7 +9,8 @@ import dev.trapdoor.vmx.ProcBased;
 
 /**
  * Event delivery: exceptions, software interrupts and external interrupts through the real-mode
- * IVT or the protected-mode IDT (interrupt and trap gates, SDM Vol. 3A, 6.10-6.12), the
+ * IVT or the protected-mode IDT (interrupt and trap gates, SDM Vol. 3A, 6.10-6.12; from
+ * virtual-8086 mode to ring 0 with the segment registers saved, SDM Vol. 3B, 20.3.1.1), the
  * double-fault rules of SDM Vol. 3A, Table 6-5, and the exits the VMX controls ask for
  * (exception bitmap, triple fault).
  */
@@ -166,7 +167,23 @@ abstract class Interrupts extends Segments {
         int flags = getEflags();
         int size = gate32 ? 4 : 2;
         int oldCs = segSel[CS];
-        if (!conforming && dpl < cpl) {
+        if (v86()) {
+            // SDM Vol. 2, INT "INTERRUPT-FROM-VIRTUAL-8086-MODE" (Vol. 3B, 20.3.1.1): to a non-conforming ring-0 segment only.
+            if (conforming || dpl != 0) throw gp((sel & 0xfffc) + ext);
+            int[] f = innerFrame;
+            int n = 0;
+            f[n++] = segSel[GS];
+            f[n++] = segSel[FS];
+            f[n++] = segSel[DS];
+            f[n++] = segSel[ES];
+            f[n++] = segSel[SS];
+            f[n++] = gpr[ESP];
+            f[n++] = flags;
+            f[n++] = oldCs;
+            f[n++] = returnEip;
+            if (error >= 0) f[n++] = error;
+            enterInnerRing(innerStack(0, ext), 0, sel, offset, ext, size, n, true);
+        } else if (!conforming && dpl < cpl) {
             deliverInterPrivilege(dpl, sel, offset, size, flags, returnEip, error, ext);
         } else {
             int sp = gpr[ESP];
@@ -185,48 +202,77 @@ abstract class Interrupts extends Segments {
     }
 
     /**
-     * The ring-dpl stack from the 32-bit TSS as (SS << 32 | ESP), read as a supervisor access;
-     * #TS(TSS selector + EXT) when the TSS is too short (SDM Vol. 3A, 6.12.1 and 5.8.5).
+     * The ring-dpl stack from the current TSS as (SS << 32 | ESP), read as a supervisor access:
+     * ESP and SS at 4 + 8 * dpl in a 32-bit TSS, SP and SS at 2 + 4 * dpl in a 16-bit one (SP
+     * zero-extended); #TS(TSS selector + EXT) when the TSS is too short (SDM Vol. 2, CALL and INT;
+     * Vol. 3A, 6.12.1 and 5.8.5).
      */
     final long innerStack(int dpl, int ext) {
-        int tssOff = 4 + dpl * 8;
-        if (tssOff + 5 > trLimit) throw fault(10, (trSel & 0xfffc) + ext);
+        boolean tss32 = (trAccess & 8) != 0;
+        int tssOff = tss32 ? 4 + dpl * 8 : 2 + dpl * 4;
+        if (tssOff + (tss32 ? 5 : 3) > trLimit) throw fault(10, (trSel & 0xfffc) + ext);
         int saved = cpl;
         cpl = 0;
         try {
+            if (!tss32) return (long) readLin16(trBase + tssOff + 2) << 32 | readLin16(trBase + tssOff);
             return (long) readLin16(trBase + tssOff + 4) << 32 | (readLin32(trBase + tssOff) & 0xffffffffL);
         } finally {
             cpl = saved;
         }
     }
 
-    /** Interrupt to an inner ring: the new stack comes from the 32-bit TSS (SDM Vol. 3A, 6.12.1). */
-    private void deliverInterPrivilege(int dpl, int sel, int offset, int size, int flags, int returnEip, int error, int ext) {
-        long inner = innerStack(dpl, ext);
+    private static final int[] DATA_SEGMENTS = {ES, DS, FS, GS};
+    /** What {@link #enterInnerRing} pushes on the inner stack, in push order: a call gate's 31 parameters and four more at most. */
+    final int[] innerFrame = new int[35];
+
+    /**
+     * The privilege change shared by events delivered to an inner ring and CALL through a call gate
+     * (SDM Vol. 3A, 5.8.5 and 6.12.1): SS:ESP from inner (SS << 32 | ESP, from {@link #innerStack}),
+     * the first count values of {@link #innerFrame} pushed there (size bytes each), CS loaded from
+     * codeSel at ring dpl and the target EIP checked against its limit (#GP(limitError)). From virtual-8086 mode VM is cleared
+     * first (the ring-0 loads are protected-mode loads) and DS, ES, FS and GS are null afterwards.
+     * A fault on the way puts SS, CS, CPL and EFLAGS back, so it is raised in the outer context.
+     */
+    final void enterInnerRing(long inner, int dpl, int codeSel, int target, int limitError, int size, int count, boolean fromV86) {
         int newEsp = (int) inner, newSs = (int) (inner >>> 32);
-        int oldSs = segSel[SS], oldEsp = gpr[ESP], oldCs = segSel[CS];
-        // Save the outer SS cache so a fault while pushing leaves the state as it was.
-        int sBase = segBase[SS], sAcc = segAccess[SS];
-        long sLim = segLimit[SS];
-        int oldCpl = cpl;
+        int ssSel = segSel[SS], ssBase = segBase[SS], ssAccess = segAccess[SS];
+        long ssLimit = segLimit[SS];
+        int csSel = segSel[CS], csBase = segBase[CS], csAccess = segAccess[CS];
+        long csLimit = segLimit[CS];
+        int oldCpl = cpl, oldFlags = flagsRest;
+        if (fromV86) flagsRest &= ~VM;
         cpl = dpl;
         try {
             loadSegment(SS, newSs);
             int sp = newEsp;
-            sp = pushFrame(sp, size, oldSs);
-            sp = pushFrame(sp, size, oldEsp);
-            sp = pushFrame(sp, size, flags);
-            sp = pushFrame(sp, size, oldCs);
-            sp = pushFrame(sp, size, returnEip);
-            if (error >= 0) sp = pushFrame(sp, size, error);
+            for (int k = 0; k < count; k++) sp = pushFrame(sp, size, innerFrame[k]);
             cpl = oldCpl;
-            loadCodeSegment(sel, dpl);
+            loadCodeSegment(codeSel, dpl);
+            if ((target & 0xffffffffL) > segLimit[CS]) throw gp(limitError);
             setSp(sp);
         } catch (CpuFault f) {
+            flagsRest = oldFlags;
+            if (dpl != oldCpl) flushTlb(); // pages cached at the inner ring's privilege must not serve the outer one
             cpl = oldCpl;
-            setCache(SS, oldSs, sBase, sLim, sAcc);
+            setCache(SS, ssSel, ssBase, ssLimit, ssAccess);
+            setCache(CS, csSel, csBase, csLimit, csAccess);
             throw f;
         }
+        if (fromV86) for (int s : DATA_SEGMENTS) setCache(s, 0, 0, 0, arch_UNUSABLE);
+    }
+
+    /** Interrupt to an inner ring: the new stack comes from the TSS (SDM Vol. 3A, 6.12.1). */
+    private void deliverInterPrivilege(int dpl, int sel, int offset, int size, int flags, int returnEip, int error, int ext) {
+        long inner = innerStack(dpl, ext);
+        int[] f = innerFrame;
+        int n = 0;
+        f[n++] = segSel[SS];
+        f[n++] = gpr[ESP];
+        f[n++] = flags;
+        f[n++] = segSel[CS];
+        f[n++] = returnEip;
+        if (error >= 0) f[n++] = error;
+        enterInnerRing(inner, dpl, sel, offset, ext, size, n, false);
     }
 
     /** What caused a task switch: the busy bit, NT and back link depend on it (SDM Vol. 3A, Table 8-2). */

@@ -3,16 +3,38 @@ package dev.trapdoor.cpu;
 import dev.trapdoor.memory.PhysicalMemory;
 
 /**
- * Segment register loads: real-mode (base = selector * 16) and protected-mode descriptor loads
- * from the GDT or LDT with the checks of SDM Vol. 2 (MOV, POP, far JMP/CALL) and Vol. 3A, 5.
- * Faults are raised with the selector as error code (its RPL bits cleared).
+ * Segment register loads: real-mode and virtual-8086 (base = selector * 16) and protected-mode
+ * descriptor loads from the GDT or LDT with the checks of SDM Vol. 2 (MOV, POP, far JMP/CALL) and
+ * Vol. 3A, 5. Faults are raised with the selector as error code (its RPL bits cleared).
  */
 abstract class Segments extends Mmu {
     /** The descriptor read by the last {@link #readDescriptor}: low and high dwords. */
     int descLo, descHi;
 
+    /**
+     * Access rights of every segment register in virtual-8086 mode: present, DPL 3, read/write
+     * accessed data, 16-bit (SDM Vol. 3A, 20.1.1; the VMX guest-state checks of SDM 27.3.1.2 ask for
+     * exactly 0xf3), with a 64 KiB limit.
+     */
+    static final int V86_ACCESS = 0xf3;
+
     Segments(PhysicalMemory memory) {
         super(memory);
+    }
+
+    /** EFLAGS.VM in protected mode: virtual-8086 mode (SDM Vol. 3B, 20.2), where CPL is 3. */
+    final boolean v86() {
+        return (flagsRest & VM) != 0 && (cr0 & CR0_PE) != 0;
+    }
+
+    /** Protected mode outside virtual-8086 mode: selectors name descriptors. */
+    final boolean descriptorMode() {
+        return (cr0 & CR0_PE) != 0 && (flagsRest & VM) == 0;
+    }
+
+    /** A segment register load in virtual-8086 mode: base = selector * 16, as in real mode, with the fixed v86 attributes. */
+    final void loadV86Segment(int s, int sel) {
+        setCache(s, sel & 0xffff, (sel & 0xffff) << 4, 0xffff, V86_ACCESS);
     }
 
     /** Reads the descriptor for sel from the GDT or LDT; #GP(sel) if outside the table (SDM Vol. 3A, 3.5.1). */
@@ -79,6 +101,10 @@ abstract class Segments extends Mmu {
     /** MOV/POP to a data segment register or SS, and LDS/LES/LFS/LGS/LSS. */
     final void loadSegment(int s, int sel) {
         sel &= 0xffff;
+        if (v86()) {
+            loadV86Segment(s, sel);
+            return;
+        }
         if (!protectedMode()) {
             // Real mode: only base and selector change; limit and attributes stay (SDM Vol. 3A, 20.1.1).
             int access = s == CS ? segAccess[CS] & ~(1 << 14) : (segAccess[s] & ~arch_UNUSABLE) | 0x80;
@@ -113,10 +139,15 @@ abstract class Segments extends Mmu {
     /**
      * Loads CS for a far JMP/CALL/RET/IRET to a code segment at the same privilege level or a
      * conforming one (SDM Vol. 2, JMP "far jump to conforming/non-conforming code segment").
-     * Call gates, task gates and TSS targets are not supported yet: #GP(selector).
+     * Call gates, task gates and TSS targets are dealt with before this ({@code ControlFlow}); in
+     * virtual-8086 mode the selector is a paragraph number.
      */
     final void loadCodeSegment(int sel, int targetCpl) {
         sel &= 0xffff;
+        if (v86()) {
+            loadV86Segment(CS, sel);
+            return;
+        }
         if (!protectedMode()) {
             setCache(CS, sel, sel << 4, segLimit[CS], segAccess[CS] & ~(1 << 14));
             return;

@@ -108,12 +108,13 @@ abstract class StringIo extends Alu {
     // ---- port I/O
 
     /**
-     * SDM Vol. 3A, 19.5.2: with CPL > IOPL in protected mode the I/O permission bitmap of a 32-bit
+     * SDM Vol. 3A, 19.5.2: with CPL > IOPL in protected mode, and always in virtual-8086 mode, the I/O permission bitmap of a 32-bit
      * TSS decides; every bit for the size bytes from port must be clear. A 16-bit TSS, a map base
      * past the TSS limit or bits beyond it deny access (#GP(0)).
      */
     final void checkIoPrivilege(int port, int size) {
-        if (!protectedMode() || cpl <= ((flagsRest >>> 12) & 3)) return;
+        // In virtual-8086 mode the bitmap decides whatever IOPL is (SDM Vol. 3B, 20.2.8.1).
+        if (!protectedMode() || (!v86() && cpl <= ((flagsRest >>> 12) & 3))) return;
         if ((trAccess & 0xd) != 0x9 || trLimit < 0x67) throw gp(0);
         int saved = cpl;
         int bits;

@@ -35,6 +35,7 @@ abstract class SystemOps extends FpuOps {
     }
 
     final void system(Insn i) {
+        if (v86() && Virtual8086.undefinedInV86(i.op)) throw ud();
         if (i.row.has(Row.PRIV)) requirePrivilege();
         switch (i.op) {
             case FLAGOP -> flagOp(i.sub);

@@ -15,7 +15,8 @@
  *   <li>The executor is a chain of small layers, each one concern: {@code CpuState} (registers),
  *       {@code LazyFlags}, {@code Mmu} (segment checks, the linear-to-physical seam with 32-bit
  *       paging, a software TLB over RAM pages), {@code Segments} (descriptor loads),
- *       {@code Interrupts} (IVT/IDT delivery, #DF, exits), {@code TaskSwitch} (32-bit TSS task
+ *       {@code Interrupts} (IVT/IDT delivery, #DF, exits), {@code Virtual8086} (virtual-8086 mode
+ *       without VME: entry by IRET, IOPL-sensitive instructions), {@code TaskSwitch} (32- and 16-bit TSS task
  *       switches), {@code Alu}, {@code StringIo} (with the TSS I/O bitmap), {@code ControlFlow}
  *       (far transfers, call gates), {@code FpuOps} (the x87 escapes, #NM/#MF/FERR#, FXSAVE over
  *       {@link dev.trapdoor.cpu.fpu.X87}), {@code SystemOps} (incl. SYSENTER/SYSEXIT and LAR/LSL/VERR/VERW),
