@@ -82,6 +82,7 @@ abstract class TaskSwitch extends Interrupts {
         if ((cr0 & CR0_PG) != 0) {
             cr3 = newCr3;
             flushTlb();
+            if (paePaging()) loadPdptes(); // SDM Vol. 3A, 4.4.1: a task switch loads them too
         }
         setEflags((newFlags | 2) & ~VM); // virtual-8086 tasks are not modelled
         eip = newEip;
