@@ -277,6 +277,16 @@ public final class Vcpu {
         if (backend instanceof dev.trapdoor.cpu.InterpreterVcpu i) i.invvpid(vpid);
     }
 
+    /**
+     * The walk behind a linear address on the interpreter, step by step: each guest paging entry
+     * (address, value, level) with the EPT walk beneath it and the references each cost, as text
+     * ({@code println vcpu.walk(0xc0000000)}) or data ({@code vcpu.walk(va).toMap().steps}).
+     */
+    public dev.trapdoor.memory.paging.WalkView.Result walk(long linear) {
+        syncRegistersIn();
+        return interp("walk").walk(linear);
+    }
+
     /** The live x87 unit on the interpreter, null where the backend does not show one (KVM). */
     dev.trapdoor.cpu.fpu.X87 x87() {
         return backend instanceof dev.trapdoor.cpu.InterpreterVcpu i ? i.fpu() : null;

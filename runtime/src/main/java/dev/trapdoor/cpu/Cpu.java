@@ -455,17 +455,23 @@ final class Cpu extends Exec {
 
     /**
      * Linear to physical for a debugger: no fault, no accessed/dirty update, -1 when not mapped.
-     * Reads the 32-bit paging structures the same way {@link #translate} does.
+     * The address is where the bytes are in the VM's memory map (through EPT when it is on).
      */
     long debugTranslate(long linear) {
-        int lin = (int) linear;
-        if ((cr0 & CR0_PG) == 0) return linear & 0xffffffffL;
-        int pde = memory.read32((cr3 & 0xfffff000L) | ((lin >>> 22) << 2));
-        if ((pde & 1) == 0) return -1;
-        if ((pde & 0x80) != 0 && (cr4 & CR4_PSE) != 0) return (pde & 0xffc00000L) | (lin & 0x3fffff);
-        int pte = memory.read32((pde & 0xfffff000L) | (((lin >>> 12) & 0x3ff) << 2));
-        if ((pte & 1) == 0) return -1;
-        return (pte & 0xfffff000L) | (lin & 0xfff);
+        return walkView(linear).hostPhysical();
+    }
+
+    /** The walk behind linear, step by step (guest entries and the EPT entries beneath them), read-only. */
+    dev.trapdoor.memory.paging.WalkView.Result walkView(long linear) {
+        boolean ept = vmcs.eptEnabled() && hasEptTables();
+        var view = new dev.trapdoor.memory.paging.WalkView(memory, ept ? eptTables() : null,
+                vmcs.read(VmcsField.EPT_POINTER), 36, ept ? eptWalker().maxPhysAddr() : 39);
+        long[] pdptes = new long[4];
+        for (int k = 0; k < 4; k++) {
+            // Replaced registers load their PDPTEs at the next entry: until then show what CR3's table holds.
+            pdptes[k] = pdptesStale ? memory.read64((cr3 & 0xffffffe0L) + 8L * k) : walker.pdpte(k);
+        }
+        return view.walk(linear, cr0 & 0xffffffffL, cr3 & 0xffffffffL, cr4 & 0xffffffffL, pdptes);
     }
 
     /** The exit message of a PREEMPTION_TIMER exit taken while halted (HLT exiting off). */

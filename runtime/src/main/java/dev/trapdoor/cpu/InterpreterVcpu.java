@@ -138,6 +138,11 @@ public final class InterpreterVcpu implements VcpuBackend {
         cpu.removeBreakpoint(linear);
     }
 
+    /** The translation of linear step by step: guest paging entries and the EPT entries beneath each (read-only). */
+    public dev.trapdoor.memory.paging.WalkView.Result walk(long linear) {
+        return cpu.walkView(linear);
+    }
+
     @Override
     public long translateLinear(long linear) {
         return cpu.debugTranslate(linear);

@@ -182,6 +182,10 @@ abstract class Mmu extends LazyFlags {
         return eptWalker;
     }
 
+    final HostPages eptTables() {
+        return eptTables;
+    }
+
     /** INVEPT (all-context here): combined translations of every VPID go (SDM Vol. 3C, 29.4.3.1). */
     final void invept() {
         for (TlbContext t : contexts) if (t != null) t.flush();

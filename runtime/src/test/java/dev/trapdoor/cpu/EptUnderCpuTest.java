@@ -212,4 +212,29 @@ class EptUnderCpuTest {
     void withoutVpidsEveryEntryStartsWithAnEmptyTlb() {
         assertArrayEquals(new long[] {2, 2, 2, 2}, missesPerTurn(false));
     }
+
+    @Test
+    void theWalkViewShowsEachGuestEntryWithTheEptWalkBeneathIt() {
+        try (Ept ept = new Ept(); Guest g = eptGuest("f4", ept, false)) {
+            g.memory.write32(PT + 5 * 4, 0x6000 | 3);
+            ept.map(0, 0x40000, 0x80000, Ept.RWX, Ept.PAGE_4K); // guest-physical 0 is host 0x40000
+            g.memory.write32(0x40000 + PD, PT | 7);
+            g.memory.write32(0x40000 + PT + 5 * 4, 0x6000 | 3);
+            var w = g.vcpu.walk(0x5123);
+            assertEquals(0x6123, w.guestPhysical());
+            assertEquals(0x46123, w.hostPhysical());
+            assertEquals(14, w.references());
+            assertEquals(List.of("ept", "ept", "ept", "ept", "guest", "ept", "ept", "ept", "ept", "guest", "ept", "ept", "ept", "ept"),
+                    w.steps().stream().map(s -> s.stage()).toList());
+            var pde = w.steps().get(4);
+            assertEquals("PDE", pde.level());
+            assertEquals(PD, pde.address());
+            assertEquals(PT | 7, pde.value());
+            assertEquals("PTE", w.steps().get(9).level());
+            assertEquals(PT + 5 * 4, w.steps().get(9).address());
+            assertEquals(0x46123, g.vcpu.translateLinear(0x5123));
+            assertEquals(0, g.memory.read32(0x40000 + PT + 5 * 4) & 0x20, "no accessed bit: the view only reads");
+            assertTrue(w.toString().startsWith("0x5123 -> 0x46123 (guest-physical 0x6123), 14 references"), w.toString());
+        }
+    }
 }
