@@ -1,62 +1,28 @@
-// Experiment (e): a VPID-tagged TLB against flushing on every VM switch.
+// Experiment (e): a VPID-tagged TLB against flushing on every VM switch, on the interpreter.
 //   ./trapdoor run scripts/experiments/tagged-tlb.groovy [--switches N] [--out DIR]
 //
-// Two guests take turns on one processor (one Tlb, 64 entries, 4-way), each with its own EPT and
-// guest page tables mapping the same linear addresses to different host memory. Per turn a guest
-// reads random addresses in its working set. Tagged: VM entry sets the guest's VPID and the
-// entries of both guests coexist (SDM Vol. 3C, 29.1). Untagged: VPID 0, and VMX then requires
-// the TLB to be flushed on every entry and exit (29.4.3.3), so each turn starts cold. Figures:
-// TLB hit rate, walks and paging-structure references (each a 2-level guest walk over 4-level
-// EPT: 14 references) per access.
-//
-// NOTE: this drives memory.paging (GuestPageWalker, EptWalker, Tlb, Mmu) directly; those classes
-// are not yet wired into the interpreter's own MMU (cpu/Mmu), whose translation cache is untagged.
+// Two guests take turns on one vCPU, as a VMM schedules two VMs on one processor: each has its
+// own EPT (in one table pool) mapping the same guest-physical layout to different host memory,
+// and its own register state; the script switches the VMCS's EPT pointer, VPID and the guest
+// state between turns. Per turn a guest makes `quantum` pseudo-random reads over `pages` pages
+// of its working set (32-bit paging over 4-KiB EPT: 14 references per walk), then HLT ends the
+// turn. Tagged: each guest has its VPID and the entries of both coexist in the CPU's TLB (SDM
+// Vol. 3C, 29.1). Flush: VPIDs off, so every VM entry and exit invalidates the TLB (29.4.3.3)
+// and each turn starts cold. Figures from the vCPU's counters: TLB hit rate, misses, and
+// paging-structure references per access.
 import dev.trapdoor.experiment.*
-import dev.trapdoor.memory.PhysicalMemory
-import dev.trapdoor.memory.paging.*
-import groovy.transform.CompileStatic
+import dev.trapdoor.memory.paging.Ept
 
 def outDir = new File(opt('out', new File(System.getProperty('trapdoor.home', '.'), 'build/experiments').path))
-int switches = opt('switches', 400)
+int switches = opt('switches', 200)
 
-class Guests {
-    static final long PD = 0x1000, PT = 0x2000, DATA = 0x10000, LA = 0x0040_0000L
+final long PD = 0x10000, PT = 0x11000, LA = 0x0040_0000L, GUEST_RAM = 8L << 20
 
-    /** Guest k's RAM is at host (k+1)*16 MiB; its tables map LA.. to DATA.. for pages pages. */
-    @CompileStatic
-    static EptWalker build(PhysicalMemory mem, Ept ept, int k, int pages) {
-        long host = (16L << 20) * (k + 1)
-        ept.map(0, host, 4L << 20, Ept.RWX, Ept.PAGE_4K)
-        mem.write32(host + PD + 4, (int) (PT | 0x67))
-        for (int i = 0; i < pages; i++) mem.write32(host + PT + i * 4L, (int) (DATA + i * 0x1000L | 0x67))
-        return new EptWalker(ept)
-    }
-
-    /** Returns [accesses, hits, misses, references]. */
-    @CompileStatic
-    static long[] run(PhysicalMemory mem, EptWalker[] s2, int pages, int quantum, int switches, boolean tagged, long seed) {
-        GuestPageWalker walker = new GuestPageWalker(mem, s2[0])
-        Mmu mmu = new Mmu(walker, new Tlb(64, 4))
-        long refs = 0, accesses = 0, state = seed
-        for (int turn = 0; turn < switches; turn++) {
-            int k = turn & 1
-            walker.stageTwo(s2[k])                       // VM entry into guest k
-            walker.controlRegisters(GuestPageWalker.CR0_PG | 1, PD, 0, 0)
-            if (tagged) mmu.vpid(k + 1)
-            else mmu.tlb().flushAll()
-            for (int a = 0; a < quantum; a++) {
-                state = state * 6364136223846793005L + 1442695040888963407L
-                long la = LA + ((state >>> 33) % pages) * 0x1000L + 0x10
-                long before = walker.walks()
-                long hpa = mmu.translate(la, StageTwo.READ, false)
-                if (hpa != (16L << 20) * (k + 1) + DATA + (la - LA)) throw new IllegalStateException("guest $k got ${Long.toHexString(hpa)} for ${Long.toHexString(la)}")
-                if (walker.walks() != before) refs += walker.result().references
-                accesses++
-            }
-        }
-        Tlb t = mmu.tlb()
-        return [accesses, t.hits(), t.misses(), refs] as long[]
-    }
+/** top: mov ecx,N; l: imul esi,esi,1103515245; add esi,12345; mov eax,esi; shr eax,8; and eax,MASK; mov edx,[eax+BASE]; dec ecx; jnz l; hlt; jmp top */
+byte[] loopCode(long n, long mask, long base) {
+    byte[] c = 'b94433221169f66d4ec64181c63930000089f0c1e80825887766558b90000040004975e1f4ebd9'.decodeHex()
+    [[1, n], [23, mask], [29, base]].each { at, v -> (0..3).each { c[at + it] = (byte) ((v >>> (8 * it)) & 0xff) } }
+    c
 }
 
 def results = Sweep.over([
@@ -64,28 +30,56 @@ def results = Sweep.over([
         quantum        : [64, 1024],
         vpid           : ['tagged', 'flush'],
 ]).label('tagged-tlb').run { p ->
-    def mem = new PhysicalMemory()
-    Ept[] epts = [new Ept(), new Ept()] as Ept[]
+    def vm = hv.createVm(memory: '16M', backend: 'interp')
     try {
-        mem.addRam('host', 0, 64L << 20)
         int pages = p.getInt('pages_per_guest')
-        EptWalker[] s2 = [Guests.build(mem, epts[0], 0, pages), Guests.build(mem, epts[1], 1, pages)] as EptWalker[]
-        long[] m = Guests.run(mem, s2, pages, p.getInt('quantum'), switches, p.vpid == 'tagged', p.seed())
-        [accesses       : m[0],
-         tlb_hit_rate   : m[1] / (double) (m[1] + m[2]),
-         misses         : m[2],
-         refs_per_access: m[3] / (double) m[0]]
+        int quantum = p.getInt('quantum')
+        // Guest k's RAM is host [k * 8 MiB, +8 MiB): identity paging over the first 8 MiB, code at 0x1000.
+        def epts = [vm.newEpt(), vm.newEpt()]
+        def cpu = vm.vcpu
+        def regs = []
+        for (int k = 0; k < 2; k++) {
+            long host = k * GUEST_RAM
+            epts[k].map(0, host, GUEST_RAM, Ept.RWX, Ept.PAGE_4K)
+            vm.mem.poke32(host + PD, PT | 0x67)
+            vm.mem.poke32(host + PD + 4, PT + 0x1000 | 0x67)
+            for (long la = 0; la < GUEST_RAM; la += 0x1000) vm.mem.poke32(host + PT + (la >>> 12) * 4, la | 0x67)
+            vm.mem.poke32(host + LA, 0x1000 * (k + 1))
+            vm.load(loopCode(quantum, pages * 0x1000L - 4, LA), host + 0x1000)
+            cpu.resetFlat32(0x1000)
+            cpu.set('cr3', PD)
+            cpu.set('cr0', cpu.get('cr0') | 0x80000000L)
+            cpu.set('esi', (p.seed() + k) & 0xffffffffL)
+            regs << cpu.registers
+        }
+        cpu.tlbCounting = true
+        for (int turn = 0; turn < switches; turn++) {
+            int k = turn & 1
+            cpu.useEpt(epts[k])                      // VMCS switch: EPT pointer, VPID, guest state
+            cpu.useVpid(p.vpid == 'tagged' ? k + 1 : 0)
+            cpu.registers = regs[k]
+            def r = vm.run()
+            if (cpu.eip != 0x1000 + 37) throw new IllegalStateException("guest $k stopped at ${Long.toHexString(cpu.eip)}: $r")
+            regs[k] = cpu.registers
+        }
+        def t = cpu.tlbCounters()
+        long accesses = (long) switches * quantum
+        [accesses       : accesses,
+         tlb_hit_rate   : t.hitRate(),
+         misses         : t.misses(),
+         refs_per_walk  : t.referencesPerWalk(),
+         refs_per_access: t.references() / (double) accesses]
     } finally {
-        mem.close()
-        epts.each { it.close() }
+        vm.close()
     }
 }
 
 out results.toString()
-out String.format('%6s %8s %-7s %9s %8s %10s', 'pages', 'quantum', 'vpid', 'TLB hit', 'misses', 'refs/acc')
+out String.format('%6s %8s %-7s %9s %8s %10s %10s', 'pages', 'quantum', 'vpid', 'TLB hit', 'misses', 'refs/walk', 'refs/acc')
 results.ok().rows().each { r ->
-    out String.format('%6d %8d %-7s %8.1f%% %8d %10.3f', r.pages_per_guest, r.quantum, r.vpid, 100 * r.tlb_hit_rate, r.misses, r.refs_per_access)
+    out String.format('%6d %8d %-7s %8.1f%% %8d %10.2f %10.3f', r.pages_per_guest, r.quantum, r.vpid, 100 * r.tlb_hit_rate, r.misses, r.refs_per_walk, r.refs_per_access)
 }
+if (results.failures().size() > 0) out "failures: ${results.failures()}"
 def csv = results.writeCsv(new File(outDir, 'tagged-tlb.csv'))
 def png = Plots.sweep(results.ok().where { it.get('quantum') == 64 }, 'pages_per_guest', 'tlb_hit_rate', 'vpid')
         .png(new File(outDir, 'tagged-tlb.png'))

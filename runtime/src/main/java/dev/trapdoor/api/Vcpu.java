@@ -212,6 +212,81 @@ public final class Vcpu {
         return backend.translateLinear(linear);
     }
 
+    // ---- EPT, VPID and the TLB (interpreter only)
+
+    private dev.trapdoor.cpu.InterpreterVcpu interp(String what) {
+        if (backend instanceof dev.trapdoor.cpu.InterpreterVcpu i) return i;
+        throw new UnsupportedOperationException(what + " needs the interpreter backend");
+    }
+
+    /**
+     * Turns EPT on for the next entries with ept's tables (the VMCS's "activate secondary
+     * controls", "enable EPT" and EPT pointer), or off with null.
+     */
+    public void useEpt(dev.trapdoor.memory.paging.Ept ept) {
+        var i = interp("EPT");
+        var v = i.vmcs;
+        if (ept == null) {
+            v.write(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS,
+                    v.read(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS) & ~dev.trapdoor.vmx.ProcBased2.ENABLE_EPT);
+            return;
+        }
+        i.eptTables(ept.pages(), ept.maxPhysAddr());
+        v.write(dev.trapdoor.vmx.VmcsField.PROC_BASED_CONTROLS, v.procBased() | dev.trapdoor.vmx.ProcBased.ACTIVATE_SECONDARY_CONTROLS);
+        v.write(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS,
+                v.read(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS) | dev.trapdoor.vmx.ProcBased2.ENABLE_EPT);
+        v.write(dev.trapdoor.vmx.VmcsField.EPT_POINTER, ept.eptp());
+    }
+
+    /** Tags this vCPU's TLB entries with vpid (1-65535) from the next entry on; 0 turns "enable VPID" off. */
+    public void useVpid(int vpid) {
+        var v = interp("VPID").vmcs;
+        long sec = v.read(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS);
+        if (vpid == 0) {
+            v.write(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS, sec & ~dev.trapdoor.vmx.ProcBased2.ENABLE_VPID);
+            return;
+        }
+        v.write(dev.trapdoor.vmx.VmcsField.PROC_BASED_CONTROLS, v.procBased() | dev.trapdoor.vmx.ProcBased.ACTIVATE_SECONDARY_CONTROLS);
+        v.write(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS, sec | dev.trapdoor.vmx.ProcBased2.ENABLE_VPID);
+        v.write(dev.trapdoor.vmx.VmcsField.VPID, vpid & 0xffff);
+    }
+
+    /** TLB and walk counters: hits (while counting), misses, walks, references (guest and EPT), flushes, EPT exits. */
+    public java.util.Map<String, Object> getTlb() {
+        return interp("TLB counters").tlbCounters().toMap();
+    }
+
+    public dev.trapdoor.cpu.TlbCounters tlbCounters() {
+        return interp("TLB counters").tlbCounters();
+    }
+
+    /** Counting TLB hits sends every access through the slow path (exact, slower); off by default. */
+    public void setTlbCounting(boolean on) {
+        interp("TLB counting").tlbCounting(on);
+    }
+
+    public void resetTlb() {
+        interp("TLB counters").resetTlbCounters();
+    }
+
+    void invept() {
+        if (backend instanceof dev.trapdoor.cpu.InterpreterVcpu i) i.invept();
+    }
+
+    void invvpid(int vpid) {
+        if (backend instanceof dev.trapdoor.cpu.InterpreterVcpu i) i.invvpid(vpid);
+    }
+
+    /**
+     * The walk behind a linear address on the interpreter, step by step: each guest paging entry
+     * (address, value, level) with the EPT walk beneath it and the references each cost, as text
+     * ({@code println vcpu.walk(0xc0000000)}) or data ({@code vcpu.walk(va).toMap().steps}).
+     */
+    public dev.trapdoor.memory.paging.WalkView.Result walk(long linear) {
+        syncRegistersIn();
+        return interp("walk").walk(linear);
+    }
+
     /** The live x87 unit on the interpreter, null where the backend does not show one (KVM). */
     dev.trapdoor.cpu.fpu.X87 x87() {
         return backend instanceof dev.trapdoor.cpu.InterpreterVcpu i ? i.fpu() : null;

@@ -43,6 +43,10 @@ public final class Vm implements AutoCloseable, MachineControl {
     private final Map<String, Object> devices = new LinkedHashMap<>();
     private final List<Vcpu> vcpus = new ArrayList<>();
     private CharBackend console;
+    /** Host pages for this VM's EPT tables (created with the first EPT). */
+    private dev.trapdoor.memory.paging.HostPages eptPool;
+    private dev.trapdoor.memory.paging.Ept ept;
+    private final List<dev.trapdoor.memory.paging.Ept> epts = new ArrayList<>();
     private int nextWatchId = 1;
     private volatile Shutdown shutdown;
     private boolean closed;
@@ -309,6 +313,37 @@ public final class Vm implements AutoCloseable, MachineControl {
         if (g != null) g.close();
     }
 
+    // ---- EPT and VPID on the interpreter (SDM Vol. 3C, 29)
+
+    /**
+     * This VM's EPT (made on first use, empty): a script maps it ({@code vm.ept.map(0, 0, size, Ept.RWX)})
+     * and turns it on with {@link Vcpu#useEpt}. Guest-physical addresses are addresses in this VM's
+     * memory map, which plays host-physical memory.
+     */
+    public synchronized dev.trapdoor.memory.paging.Ept getEpt() {
+        if (ept == null) ept = newEpt();
+        return ept;
+    }
+
+    /** Another EPT in the same table pool (a second guest's second stage), which the same vCPUs can walk. */
+    public synchronized dev.trapdoor.memory.paging.Ept newEpt() {
+        if (eptPool == null) eptPool = dev.trapdoor.memory.paging.Ept.newTablePool();
+        var e = new dev.trapdoor.memory.paging.Ept(eptPool, 39);
+        e.addInvalidationListener(this::invept);
+        epts.add(e);
+        return e;
+    }
+
+    /** INVEPT (all-context) on every vCPU: cached combined translations go. */
+    public void invept() {
+        for (Vcpu v : vcpus) v.invept();
+    }
+
+    /** INVVPID (single-context) on every vCPU: vpid's cached translations go. */
+    public void invvpid(int vpid) {
+        for (Vcpu v : vcpus) v.invvpid(vpid);
+    }
+
     @Override
     public synchronized void close() {
         if (closed) return;
@@ -317,6 +352,7 @@ public final class Vm implements AutoCloseable, MachineControl {
         for (Vcpu v : vcpus) v.close();
         backend.close();
         phys.close();
+        if (eptPool != null) eptPool.close();
     }
 
     @Override

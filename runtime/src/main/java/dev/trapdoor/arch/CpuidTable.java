@@ -18,28 +18,30 @@ public final class CpuidTable {
     private final Map<Long, Leaf> leaves = new TreeMap<>();
 
     /** CPUID.1:EDX feature bits (SDM Vol. 2A, CPUID, Table 3-11). */
-    public static final int EDX_FPU = 1, EDX_PSE = 1 << 3, EDX_TSC = 1 << 4, EDX_MSR = 1 << 5, EDX_CX8 = 1 << 8,
+    public static final int EDX_FPU = 1, EDX_PSE = 1 << 3, EDX_TSC = 1 << 4, EDX_MSR = 1 << 5, EDX_PAE = 1 << 6, EDX_CX8 = 1 << 8,
             EDX_SEP = 1 << 11, EDX_PGE = 1 << 13, EDX_CMOV = 1 << 15, EDX_FXSR = 1 << 24;
+    /** CPUID.80000001H:EDX bit 20: execute-disable (EFER.NXE, PAE bit 63). */
+    public static final int EXT_EDX_NX = 1 << 20;
 
     /** The brand string of leaves 0x80000002-0x80000004. */
     public static final String INTERPRETER_BRAND = "Trapdoor IA-32 interpreter";
 
     /**
      * What the interpreter implements, and nothing more, as a P6-family Intel CPU (family 6
-     * model 8 stepping 3): x87 FPU, 4 MiB pages (PSE), TSC, RDMSR/WRMSR, CMPXCHG8B, SYSENTER/SYSEXIT,
-     * global pages (PGE), CMOV and FXSAVE/FXRSTOR; no VME, DE, PAE, APIC, MTRR, MMX or SSE (glibc and
-     * Linux pick code paths from these bits). Leaf 0x80000000 reaches the brand string leaves.
+     * model 8 stepping 3): x87 FPU, 4 MiB pages (PSE), TSC, RDMSR/WRMSR, PAE paging, CMPXCHG8B,
+     * SYSENTER/SYSEXIT, global pages (PGE), CMOV, FXSAVE/FXRSTOR and execute-disable (NX, leaf
+     * 0x80000001); no VME, DE, APIC, MTRR, MMX or SSE (glibc and Linux pick code paths from these bits). Leaf 0x80000000 reaches the brand string leaves.
      */
     public static CpuidTable interpreterDefault() {
         CpuidTable t = new CpuidTable();
         t.setVendor(0, 1, "GenuineIntel");
-        int edx = EDX_FPU | EDX_PSE | EDX_TSC | EDX_MSR | EDX_CX8 | EDX_SEP | EDX_PGE | EDX_CMOV | EDX_FXSR;
+        int edx = EDX_FPU | EDX_PSE | EDX_TSC | EDX_MSR | EDX_PAE | EDX_CX8 | EDX_SEP | EDX_PGE | EDX_CMOV | EDX_FXSR;
         t.set(1, 0, new Leaf(0x0683, 0, ECX_HYPERVISOR, edx));
         // Hypervisor leaf 0x40000000: the signature runs EBX, ECX, EDX (as KVM's "KVMKVMKVM\0\0\0").
         byte[] sig = "TrapdoorVMM ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         t.set(0x40000000, 0, new Leaf(0x40000000, le(sig, 0), le(sig, 4), le(sig, 8)));
         t.set(0x80000000, 0, new Leaf(0x80000004, 0, 0, 0));
-        t.set(0x80000001, 0, new Leaf(0, 0, 0, 0)); // no NX, no long mode, no LAHF in 64-bit mode
+        t.set(0x80000001, 0, new Leaf(0, 0, 0, EXT_EDX_NX)); // NX; no long mode, no LAHF in 64-bit mode
         t.setBrand(INTERPRETER_BRAND);
         return t;
     }

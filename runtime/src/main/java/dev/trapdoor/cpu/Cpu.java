@@ -60,9 +60,8 @@ final class Cpu extends Exec {
         exit = info;
         exitPending = false;
         runner = Thread.currentThread();
-        enterVmx();
         try {
-            runLoop();
+            if (enterVmx()) runLoop();
         } catch (RuntimeException e) {
             info.reset(ExitReason.INTERNAL_ERROR);
             info.rip = eip & 0xffffffffL;
@@ -74,7 +73,14 @@ final class Cpu extends Exec {
     }
 
     /** VM entry's view of the VMCS: the controls for this run and the VMX-preemption timer (SDM 26.5.1: it counts down from the field's value, here once per instruction). */
-    private void enterVmx() {
+    private boolean enterVmx() {
+        String bad = enterTranslation();
+        if (bad != null) {
+            exit.reset(ExitReason.INTERNAL_ERROR);
+            exit.rip = eip & 0xffffffffL;
+            exit.message = "VM entry failed: " + bad;
+            return false;
+        }
         procCtl = vmcs.procBased();
         pinCtl = vmcs.pinBased();
         vectoringInfo = 0;
@@ -82,7 +88,49 @@ final class Cpu extends Exec {
         timerDeadline = (pinCtl & PinBased.ACTIVATE_PREEMPTION_TIMER) != 0
                 ? retired + vmcs.read(VmcsField.VMX_PREEMPTION_TIMER_VALUE) : Long.MAX_VALUE;
         runLimit = Math.min(instructionLimit, timerDeadline);
+        return true;
     }
+
+    /**
+     * EPT and VPID as VM entry sets them up, with the checks on the EPT pointer and VPID of SDM
+     * Vol. 3C, 26.2.1.1 (VM-instruction error 7 when they fail) and, for PAE paging, the PDPTEs
+     * loaded from CR3's table (26.3.2.4). Null when the entry goes on, else why it failed.
+     */
+    private String enterTranslation() {
+        int vpid = vmcs.vpid();
+        boolean ept = vmcs.eptEnabled();
+        long eptp = vmcs.read(VmcsField.EPT_POINTER);
+        if ((vmcs.procBased2() & dev.trapdoor.vmx.ProcBased2.ENABLE_VPID) != 0 && vpid == 0)
+            return "enable VPID with VPID 0 (SDM 26.2.1.1)";
+        if (ept) {
+            String e = eptPointerProblem(eptp);
+            if (e != null) return e;
+        }
+        enterTranslation(vpid, ept, eptp);
+        if (pdptesStale && paePaging()) {
+            try {
+                loadPdptes();
+            } catch (CpuFault f) {
+                return faultVector == EPT_EXIT ? "the PDPTEs' table is not reachable through EPT" : "a PDPTE has reserved bits set (SDM 26.3.1.6)";
+            }
+        }
+        pdptesStale = false;
+        return null;
+    }
+
+    /** The checks of SDM 26.2.1.1 on the EPT pointer; null when it is valid. */
+    private String eptPointerProblem(long eptp) {
+        if (!hasEptTables()) return "EPT enabled but no EPT tables are attached to this vCPU";
+        int type = (int) eptp & 7;
+        if (type != 0 && type != 6) return "EPT pointer memory type " + type + " (UC or WB only)";
+        if (((eptp >>> 3) & 7) != 3) return "EPT pointer page-walk length " + (((eptp >>> 3) & 7) + 1) + " (4 only)";
+        if ((eptp & 0xf80L) != 0) return "EPT pointer reserved bits 11:7 set";
+        if ((eptp >>> eptWalker().maxPhysAddr()) != 0) return "EPT pointer beyond MAXPHYADDR";
+        return null;
+    }
+
+    /** Set when the register file was replaced: the PDPTEs are loaded at the next VM entry. */
+    private boolean pdptesStale;
 
     long timerDeadline() {
         return timerDeadline;
@@ -260,7 +308,7 @@ final class Cpu extends Exec {
     private int fetchCode(int at) {
         int off = code32 ? at : at & 0xffff;
         if ((off & 0xffffffffL) > segLimit[CS]) throw gp(0);
-        long phys = translate(segBase[CS] + off, ACC_FETCH);
+        long phys = translateFetch(segBase[CS] + off);
         if ((phys >>> 12) != fetchFirstPage) fetchOtherPage = phys >>> 12;
         return memory.read8(phys);
     }
@@ -407,17 +455,23 @@ final class Cpu extends Exec {
 
     /**
      * Linear to physical for a debugger: no fault, no accessed/dirty update, -1 when not mapped.
-     * Reads the 32-bit paging structures the same way {@link #translate} does.
+     * The address is where the bytes are in the VM's memory map (through EPT when it is on).
      */
     long debugTranslate(long linear) {
-        int lin = (int) linear;
-        if ((cr0 & CR0_PG) == 0) return linear & 0xffffffffL;
-        int pde = memory.read32((cr3 & 0xfffff000L) | ((lin >>> 22) << 2));
-        if ((pde & 1) == 0) return -1;
-        if ((pde & 0x80) != 0 && (cr4 & CR4_PSE) != 0) return (pde & 0xffc00000L) | (lin & 0x3fffff);
-        int pte = memory.read32((pde & 0xfffff000L) | (((lin >>> 12) & 0x3ff) << 2));
-        if ((pte & 1) == 0) return -1;
-        return (pte & 0xfffff000L) | (lin & 0xfff);
+        return walkView(linear).hostPhysical();
+    }
+
+    /** The walk behind linear, step by step (guest entries and the EPT entries beneath them), read-only. */
+    dev.trapdoor.memory.paging.WalkView.Result walkView(long linear) {
+        boolean ept = vmcs.eptEnabled() && hasEptTables();
+        var view = new dev.trapdoor.memory.paging.WalkView(memory, ept ? eptTables() : null,
+                vmcs.read(VmcsField.EPT_POINTER), 36, ept ? eptWalker().maxPhysAddr() : 39);
+        long[] pdptes = new long[4];
+        for (int k = 0; k < 4; k++) {
+            // Replaced registers load their PDPTEs at the next entry: until then show what CR3's table holds.
+            pdptes[k] = pdptesStale ? memory.read64((cr3 & 0xffffffe0L) + 8L * k) : walker.pdpte(k);
+        }
+        return view.walk(linear, cr0 & 0xffffffffL, cr3 & 0xffffffffL, cr4 & 0xffffffffL, pdptes);
     }
 
     /** The exit message of a PREEMPTION_TIMER exit taken while halted (HLT exiting off). */
@@ -518,7 +572,11 @@ final class Cpu extends Exec {
         // VMX keeps CPL in SS.DPL (SDM Vol. 3C, 26.3.1.5).
         cpl = protectedMode() ? (segAccess[SS] >>> 5) & 3 : 0;
         refreshSegments();
-        flushTlb();
+        // New guest state: with VPIDs the TLB keeps its translations (VM entry does not flush them, SDM Vol. 3C,
+        // 29.4.3.3); without, VM entry flushes them anyway.
+        if ((vmcs.procBased2() & dev.trapdoor.vmx.ProcBased2.ENABLE_VPID) == 0) flushTlb();
+        else translationEpoch++;
+        pdptesStale = true;
     }
 
     long retired() {

@@ -138,9 +138,49 @@ public final class InterpreterVcpu implements VcpuBackend {
         cpu.removeBreakpoint(linear);
     }
 
+    /** The translation of linear step by step: guest paging entries and the EPT entries beneath each (read-only). */
+    public dev.trapdoor.memory.paging.WalkView.Result walk(long linear) {
+        return cpu.walkView(linear);
+    }
+
     @Override
     public long translateLinear(long linear) {
         return cpu.debugTranslate(linear);
+    }
+
+    // ---- EPT tables, the TLB and its counters (the interpreter's view of SDM Vol. 3C, 29)
+
+    /** The host pages EPT pointers in this vCPU's VMCS name; "enable EPT" without them fails VM entry. */
+    public void eptTables(dev.trapdoor.memory.paging.HostPages pages, int maxPhysAddr) {
+        cpu.eptTables(pages, maxPhysAddr);
+    }
+
+    /** INVEPT all-context: drops combined translations of every VPID. Call between runs. */
+    public void invept() {
+        cpu.invept();
+    }
+
+    /** INVVPID single-context: drops vpid's translations. Call between runs. */
+    public void invvpid(int vpid) {
+        cpu.invvpid(vpid);
+    }
+
+    public TlbCounters tlbCounters() {
+        return cpu.tlbCounters();
+    }
+
+    public void resetTlbCounters() {
+        cpu.resetTlbCounters();
+    }
+
+    /** Whether TLB hits are counted (every access then takes the slow path: slower, but exact). */
+    public void tlbCounting(boolean on) {
+        cpu.tlbCounting(on);
+    }
+
+    /** Valid entries in the TLB of the VPID that ran last. */
+    public int tlbValidEntries() {
+        return cpu.tlbValidEntries();
     }
 
     @Override

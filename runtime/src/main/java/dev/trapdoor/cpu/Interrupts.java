@@ -67,6 +67,10 @@ abstract class Interrupts extends Segments {
     final void deliverException(int vector, int error) {
         int first = -1, firstError = -1;
         while (true) {
+            if (vector == EPT_EXIT) {
+                eptExit(first, firstError);
+                return;
+            }
             if (vmcs.exceptionExits(vector, hasErrorCode(vector) ? error : 0)) {
                 // An exit while delivering another event reports that event as IDT-vectoring information (SDM 28.2.4).
                 if (first >= 0) {
@@ -87,7 +91,7 @@ abstract class Interrupts extends Segments {
                 return;
             } catch (CpuFault f) {
                 int second = faultVector;
-                if (vector == 8) {
+                if (vector == 8 && second != EPT_EXIT) {
                     tripleFault();
                     return;
                 }
@@ -104,6 +108,20 @@ abstract class Interrupts extends Segments {
                 }
             }
         }
+    }
+
+    /** An EPT violation or misconfiguration (SDM Vol. 3C, 28.2): the instruction restarts after it; an event being delivered is IDT-vectoring information. */
+    private void eptExit(int first, int firstError) {
+        if (first >= 0) {
+            vectoringInfo = InterruptionInfo.encode(first, InterruptionInfo.TYPE_HARDWARE_EXCEPTION, hasErrorCode(first));
+            vectoringError = Math.max(firstError, 0);
+        } else if (delivering != 0) {
+            vectoringInfo = delivering;
+            vectoringError = deliveringError;
+        }
+        fillEptExit(exit);
+        exit.rip = eip & 0xffffffffL;
+        exitPending = true;
     }
 
     final void exceptionExit(int vector, int error, int length) {

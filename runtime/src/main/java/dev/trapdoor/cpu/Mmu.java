@@ -2,6 +2,16 @@ package dev.trapdoor.cpu;
 
 import dev.trapdoor.memory.PhysicalMemory;
 import dev.trapdoor.memory.Region;
+import dev.trapdoor.memory.paging.EptResult;
+import dev.trapdoor.memory.paging.EptWalker;
+import dev.trapdoor.memory.paging.GuestPageWalker;
+import dev.trapdoor.memory.paging.HostPages;
+import dev.trapdoor.memory.paging.StageTwo;
+import dev.trapdoor.memory.paging.Tlb;
+import dev.trapdoor.memory.paging.WalkResult;
+import dev.trapdoor.vmx.EptQualification;
+import dev.trapdoor.vmx.ExitInfo;
+import dev.trapdoor.vmx.ExitReason;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -9,11 +19,13 @@ import java.nio.ByteOrder;
 
 /**
  * Segmented and linear memory access. Every access goes segment:offset -> linear (limit and
- * rights checks, SDM Vol. 3A, 5.3) -> physical through {@link #translate} (the paging seam:
- * 32-bit two-level paging with 4 MiB pages when CR4.PSE, SDM Vol. 3A, 4.3) -> RAM through a
- * small software TLB that caches the host segment of the page. MMIO and unassigned space go
- * through {@link PhysicalMemory#read}/{@link PhysicalMemory#write}. Writes to pages holding
- * decoded code take the slow path so that the block cache hears about them.
+ * rights checks, SDM Vol. 3A, 5.3) -> host-physical through {@link #translate}: the guest's paging
+ * (32-bit with PSE, or PAE with execute-disable and global pages, SDM Vol. 3A, 4.3-4.4) walked by
+ * {@link GuestPageWalker}, each guest-physical reference through EPT when the VMCS enables it
+ * ({@link EptWalker}, SDM Vol. 3C, 29.3). A software TLB per VPID ({@link TlbContext}) caches the
+ * combined translation as the host segment of the page; a hit costs a tag compare and nothing
+ * else. MMIO and unassigned space go through {@link PhysicalMemory#read}/{@link PhysicalMemory#write}.
+ * Writes to pages holding decoded code take the slow path so that the block cache hears about them.
  */
 abstract class Mmu extends LazyFlags {
     static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
@@ -21,32 +33,193 @@ abstract class Mmu extends LazyFlags {
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     static final int ACC_READ = 0, ACC_WRITE = 1, ACC_FETCH = 2;
-    private static final int TLB_SIZE = 256;
+    /** The pseudo vector of an EPT violation or misconfiguration: it ends the instruction in an exit, never a guest event. */
+    static final int EPT_EXIT = 256;
+    static final int CR4_PAE = 1 << 5, CR4_PGE = 1 << 7;
+    static final long EFER_NXE = 1L << 11;
+    private static final int TLB_SIZE = TlbContext.SIZE;
+    private static final int MAX_CONTEXTS = 16;
+    /** Tags that never match: the fast path's view while hits are being counted, so that every access reaches the counting slow path. */
+    private static final int[] NEVER = new int[TLB_SIZE];
+    static {
+        java.util.Arrays.fill(NEVER, -1);
+    }
+    private static final int ALL_RIGHTS = Tlb.USER | Tlb.WRITABLE | Tlb.DIRTY | Tlb.EPT_R | Tlb.EPT_W | Tlb.EPT_X;
 
     final PhysicalMemory memory;
-    private final int[] readTag = new int[TLB_SIZE];
-    private final int[] writeTag = new int[TLB_SIZE];
-    private final MemorySegment[] tlbHost = new MemorySegment[TLB_SIZE];
-    private final long[] tlbOffset = new long[TLB_SIZE];
-    private final long[] tlbPhys = new long[TLB_SIZE];
+    /** The guest's paging, over {@link #eptWalker} or the identity. */
+    final GuestPageWalker walker;
+    private final StageTwo identity = StageTwo.identity();
+    private EptWalker eptWalker;
+    private HostPages eptTables;
+    /** EPT is on for this entry: every guest-physical access goes through {@link #eptWalker}. */
+    boolean eptActive;
+
+    private final TlbContext[] contexts = new TlbContext[MAX_CONTEXTS];
+    private TlbContext tlb;
+    private long entries;
+    // The fast path's view of the current context (tags are NEVER while counting).
+    private int[] readTag, writeTag, fetchTag;
+    private MemorySegment[] tlbHost;
+    private long[] tlbOffset;
+    private long[] tlbPhys;
+    private boolean counting;
+    private int lastRights;
+    long tlbHits, tlbMisses, walks, walkReferences, guestReferences, eptReferences, tlbFlushes, eptExits;
 
     int faultVector, faultError;
     /** Linear address of the last #PF (goes to CR2 on delivery, to the exit qualification on an exit). */
     int faultAddress;
+    // The EPT exit behind the last EPT_EXIT fault (SDM Vol. 3C, 28.2.1).
+    private ExitReason eptExitReason;
+    private long eptQualification, eptGuestPhysical, eptGuestLinear;
 
     Mmu(PhysicalMemory memory) {
         this.memory = memory;
-        flushTlb();
+        this.walker = new GuestPageWalker(memory, identity);
+        useContext(context(0));
     }
 
+    /** Everything in the current VPID's TLB, global entries too. */
     final void flushTlb() {
         translationEpoch++;
-        java.util.Arrays.fill(readTag, -1);
-        java.util.Arrays.fill(writeTag, -1);
+        tlbFlushes++;
+        tlb.flush();
+    }
+
+    /** MOV to CR3 and task switches: global entries stay when CR4.PGE is set (SDM Vol. 3A, 4.10.4.1). */
+    final void flushTlbNonGlobal() {
+        translationEpoch++;
+        tlbFlushes++;
+        if ((cr4 & CR4_PGE) != 0) tlb.flushNonGlobal();
+        else tlb.flush();
+    }
+
+    /** INVLPG: the page holding lin, global or not (all of a context that caches pieces of large pages). */
+    final void invalidatePage(int lin) {
+        translationEpoch++;
+        tlbFlushes++;
+        if (tlb.largePages) tlb.flush();
+        else tlb.flushPage(lin >>> 12);
     }
 
     final void flushWriteTlb() {
-        java.util.Arrays.fill(writeTag, -1);
+        java.util.Arrays.fill(tlb.writeTag, -1);
+    }
+
+    // ---- VPID contexts, EPT, counters
+
+    private TlbContext context(int vpid) {
+        TlbContext oldest = null;
+        int free = -1;
+        for (int k = 0; k < MAX_CONTEXTS; k++) {
+            TlbContext t = contexts[k];
+            if (t == null) {
+                if (free < 0) free = k;
+            } else if (t.vpid == vpid) {
+                return t;
+            } else if (t.vpid != 0 && (oldest == null || t.lastUse < oldest.lastUse)) {
+                oldest = t;
+            }
+        }
+        TlbContext t = new TlbContext(vpid);
+        if (free >= 0) {
+            contexts[free] = t;
+        } else {
+            for (int k = 0; k < MAX_CONTEXTS; k++) if (contexts[k] == oldest) contexts[k] = t; // recycling drops its translations
+        }
+        return t;
+    }
+
+    private void useContext(TlbContext t) {
+        tlb = t;
+        tlbHost = t.host;
+        tlbOffset = t.offset;
+        tlbPhys = t.phys;
+        readTag = counting ? NEVER : t.readTag;
+        writeTag = counting ? NEVER : t.writeTag;
+        fetchTag = counting ? NEVER : t.fetchTag;
+    }
+
+    /**
+     * VM entry's translation state (SDM Vol. 3C, 29.4.3): the TLB of vpid (0 when VPIDs are off,
+     * whose translations VM entry and exit then invalidate), and EPT on or off. Combined
+     * translations are tagged by the EPT pointer too: another EPTP under the same VPID starts empty.
+     */
+    final void enterTranslation(int vpid, boolean ept, long eptp) {
+        eptActive = ept;
+        walker.stageTwo(ept ? eptWalker : identity);
+        if (ept) eptWalker.eptp(eptp);
+        TlbContext t = context(vpid);
+        t.lastUse = ++entries;
+        long tag = ept ? eptp : -1;
+        if (vpid == 0 || t.eptp != tag) {
+            t.flush();
+            tlbFlushes++;
+        }
+        t.eptp = tag;
+        if (t != tlb) {
+            useContext(t);
+            translationEpoch++;
+        }
+    }
+
+    /** The host pages that EPT pointers name (the VM's EPT tables); null detaches them. */
+    final void eptTables(HostPages pages, int maxPhysAddr) {
+        eptTables = pages;
+        eptWalker = pages == null ? null : new EptWalker(pages, maxPhysAddr, true);
+        if (pages == null && eptActive) {
+            eptActive = false;
+            walker.stageTwo(identity);
+        }
+    }
+
+    final boolean hasEptTables() {
+        return eptWalker != null;
+    }
+
+    final EptWalker eptWalker() {
+        return eptWalker;
+    }
+
+    final HostPages eptTables() {
+        return eptTables;
+    }
+
+    /** INVEPT (all-context here): combined translations of every VPID go (SDM Vol. 3C, 29.4.3.1). */
+    final void invept() {
+        for (TlbContext t : contexts) if (t != null) t.flush();
+        translationEpoch++;
+        tlbFlushes++;
+    }
+
+    /** INVVPID single-context: the translations tagged with vpid. */
+    final void invvpid(int vpid) {
+        for (TlbContext t : contexts) if (t != null && t.vpid == (vpid & 0xffff)) t.flush();
+        translationEpoch++;
+        tlbFlushes++;
+    }
+
+    /** Counting hits routes every access through the slow path; off, hits stay as they are and cost nothing. */
+    final void tlbCounting(boolean on) {
+        counting = on;
+        useContext(tlb);
+    }
+
+    final TlbCounters tlbCounters() {
+        return new TlbCounters(tlbHits, tlbMisses, walks, walkReferences, guestReferences, eptReferences, tlbFlushes, eptExits, counting);
+    }
+
+    final void resetTlbCounters() {
+        tlbHits = tlbMisses = walks = walkReferences = guestReferences = eptReferences = tlbFlushes = eptExits = 0;
+    }
+
+    final int tlbValidEntries() {
+        return tlb.validEntries();
+    }
+
+    final int tlbVpid() {
+        return tlb.vpid;
     }
 
     // ---- faults
@@ -155,22 +328,22 @@ abstract class Mmu extends LazyFlags {
         else writeSlow(lin, 4, v);
     }
 
+    // The slow paths look in the context's own tags first: they match only while counting, when the fast view never does.
+
     private long readSlow(int lin, int size) {
         if ((lin & 0xfff) + size > 0x1000) {
             long v = 0;
             for (int k = 0; k < size; k++) v |= (long) readLin8(lin + k) << (8 * k);
             return v;
         }
-        long phys = translate(lin, ACC_READ);
-        Region r = memory.regionAt(phys);
-        MemorySegment host = r instanceof Region.Ram ram ? ram.host() : r instanceof Region.Rom rom ? rom.host() : null;
-        if (host != null) {
-            int page = lin >>> 12, i = page & (TLB_SIZE - 1);
-            if (writeTag[i] != page) writeTag[i] = -1;
-            readTag[i] = page;
-            tlbHost[i] = host;
-            tlbOffset[i] = (phys & ~0xfffL) - r.base();
-            tlbPhys[i] = phys & ~0xfffL;
+        int page = lin >>> 12, i = page & (TLB_SIZE - 1);
+        TlbContext t = tlb;
+        long phys;
+        if (t.readTag[i] == page) {
+            tlbHits++;
+            phys = t.phys[i] | (lin & 0xfff);
+        } else {
+            phys = fill(lin, ACC_READ);
         }
         return memory.read(phys, size);
     }
@@ -183,68 +356,140 @@ abstract class Mmu extends LazyFlags {
             for (int k = 0; k < size; k++) writeLin8(lin + k, v >>> (8 * k));
             return;
         }
-        long phys = translate(lin, ACC_WRITE);
-        Region r = memory.regionAt(phys);
-        if (r instanceof Region.Ram ram && !memory.isCodePage(phys)) {
-            int page = lin >>> 12, i = page & (TLB_SIZE - 1);
-            readTag[i] = page;
-            writeTag[i] = page;
-            tlbHost[i] = ram.host();
-            tlbOffset[i] = (phys & ~0xfffL) - r.base();
-            tlbPhys[i] = phys & ~0xfffL;
+        int page = lin >>> 12, i = page & (TLB_SIZE - 1);
+        TlbContext t = tlb;
+        long phys;
+        if (t.writeTag[i] == page) {
+            tlbHits++;
+            phys = t.phys[i] | (lin & 0xfff);
+        } else {
+            phys = fill(lin, ACC_WRITE);
         }
         memory.write(phys, size, v & 0xffffffffL);
     }
 
-    /** Physical address of an instruction fetch: a TLB hit when the page was read before (32-bit paging grants execute with read). */
+    /** Physical address of an instruction fetch: a TLB hit when the page was fetched or read before and may be executed. */
     final long translateFetch(int lin) {
         int page = lin >>> 12, i = page & (TLB_SIZE - 1);
-        if (readTag[i] == page) return tlbPhys[i] | (lin & 0xfff);
-        long phys = translate(lin, ACC_FETCH);
-        readSlow(lin & ~0xfff, 1); // fills the TLB entry for RAM and ROM pages
+        if (fetchTag[i] == page) return tlbPhys[i] | (lin & 0xfff);
+        TlbContext t = tlb;
+        if (t.fetchTag[i] == page) {
+            tlbHits++;
+            return t.phys[i] | (lin & 0xfff);
+        }
+        return fill(lin, ACC_FETCH);
+    }
+
+    /**
+     * A TLB miss: the walk, then the entry for a RAM or ROM page with the tags the walk's rights
+     * allow (write only after a write walk, which set the dirty flags; never for pages holding
+     * decoded code). MMIO and unassigned pages are not cached.
+     */
+    private long fill(int lin, int access) {
+        long phys = translate(lin, access);
+        tlbMisses++;
+        Region r = memory.regionAt(phys);
+        MemorySegment host = r instanceof Region.Ram ram ? ram.host() : r instanceof Region.Rom rom ? rom.host() : null;
+        if (host == null) return phys;
+        int page = lin >>> 12, i = page & (TLB_SIZE - 1);
+        TlbContext t = tlb;
+        long frame = phys & ~0xfffL;
+        boolean same = (t.readTag[i] == page || t.writeTag[i] == page || t.fetchTag[i] == page) && t.phys[i] == frame;
+        if (!same) {
+            t.readTag[i] = -1;
+            t.writeTag[i] = -1;
+            t.fetchTag[i] = -1;
+        }
+        int rights = lastRights;
+        t.host[i] = host;
+        t.offset[i] = frame - r.base();
+        t.phys[i] = frame;
+        t.global[i] = (rights & Tlb.GLOBAL) != 0;
+        if ((rights & LARGE) != 0) t.largePages = true;
+        if ((rights & Tlb.EPT_R) != 0) t.readTag[i] = page;
+        if ((rights & (Tlb.NO_EXECUTE | Tlb.EPT_X)) == Tlb.EPT_X) t.fetchTag[i] = page;
+        if (access == ACC_WRITE && r instanceof Region.Ram && !memory.isCodePage(phys)) t.writeTag[i] = page;
         return phys;
     }
 
+    /** Marks a fill from a walk that ended in a page larger than 4 KiB (in {@link #lastRights}, beside Tlb's bits). */
+    private static final int LARGE = 1 << 16;
+
     // ---- paging
 
-    /** Linear to physical. With CR0.PG clear the identity; otherwise a walk that may raise #PF. */
+    /** Linear to host-physical. With CR0.PG and EPT off the identity; otherwise a walk that may raise #PF or end in an EPT exit. */
     final long translate(int lin, int access) {
-        if ((cr0 & CR0_PG) == 0) return lin & 0xffffffffL;
+        if ((cr0 & CR0_PG) == 0 && !eptActive) {
+            lastRights = ALL_RIGHTS;
+            return lin & 0xffffffffL;
+        }
         return walk(lin, access);
     }
 
-    /** 32-bit paging (SDM Vol. 3A, 4.3 and 4.6): two levels, 4 MiB pages with CR4.PSE; sets A and D. */
+    final boolean paePaging() {
+        return (cr0 & CR0_PG) != 0 && (cr4 & CR4_PAE) != 0;
+    }
+
+    final void syncWalker() {
+        walker.controlRegisters(cr0 & 0xffffffffL, cr3 & 0xffffffffL, cr4 & 0xffffffffL, efer);
+    }
+
     private long walk(int lin, int access) {
-        boolean write = access == ACC_WRITE, user = cpl == 3;
-        long pdeAddr = (cr3 & 0xfffff000L) | ((lin >>> 22) << 2);
-        int pde = memory.read32(pdeAddr);
-        if ((pde & 1) == 0) throw pageFault(lin, false, write, user, access);
-        boolean big = (pde & 0x80) != 0 && (cr4 & CR4_PSE) != 0;
-        if (big) {
-            checkRights(pde, pde, lin, write, user, access);
-            int upd = pde | 0x20 | (write ? 0x40 : 0);
-            if (upd != pde) memory.write32(pdeAddr, upd);
-            return (pde & 0xffc00000L) | (lin & 0x3fffff);
+        syncWalker();
+        long guestBefore = walker.references();
+        boolean ok = walker.translate(lin & 0xffffffffL, 1 << access, cpl == 3); // ACC_* -> StageTwo.READ/WRITE/FETCH
+        WalkResult r = walker.result();
+        long guest = walker.references() - guestBefore;
+        walks++;
+        walkReferences += r.references;
+        guestReferences += guest;
+        eptReferences += r.references - guest;
+        if (!ok) return walkFailed(r, lin, true);
+        lastRights = r.rights | (r.pageSize > 4096 ? LARGE : 0);
+        return r.hostPhysical;
+    }
+
+    /**
+     * Loads the PAE PDPTE registers from the table CR3 names (SDM Vol. 3A, 4.4.1): #GP(0) when a
+     * present one has reserved bits set, an EPT exit when the table's guest-physical address fails.
+     */
+    final void loadPdptes() {
+        syncWalker();
+        if (!walker.loadPdptes()) walkFailed(walker.result(), 0, false);
+    }
+
+    /** The guest fault or EPT exit of a failed walk (thrown); an unbacked device page is the device's (its address returned). */
+    private long walkFailed(WalkResult r, int lin, boolean linearValid) {
+        switch (r.status) {
+            case WalkResult.PAGE_FAULT -> {
+                faultAddress = lin;
+                throw fault(14, r.errorCode);
+            }
+            case WalkResult.GENERAL_PROTECTION -> throw gp(0);
+            default -> {
+                EptResult e = r.ept;
+                // MMIO stays as it is without EPT: a data access to a device page that EPT leaves unmapped goes to the device,
+                // as the runtime's default EPT-violation handler would send it (the exit round trip is not modelled).
+                if (r.status == WalkResult.EPT_VIOLATION && (e.qualification & EptQualification.TRANSLATED_ACCESS) != 0
+                        && e.permissions == 0 && memory.regionAt(r.guestPhysical) instanceof Region.Mmio) {
+                    lastRights = 0;
+                    return r.guestPhysical;
+                }
+                eptExitReason = r.status == WalkResult.EPT_VIOLATION ? ExitReason.EPT_VIOLATION : ExitReason.EPT_MISCONFIG;
+                eptQualification = eptExitReason == ExitReason.EPT_VIOLATION ? e.qualification : 0;
+                eptGuestPhysical = r.guestPhysical;
+                eptGuestLinear = linearValid ? lin & 0xffffffffL : 0;
+                eptExits++;
+                throw fault(EPT_EXIT, 0);
+            }
         }
-        long pteAddr = (pde & 0xfffff000L) | (((lin >>> 12) & 0x3ff) << 2);
-        int pte = memory.read32(pteAddr);
-        if ((pte & 1) == 0) throw pageFault(lin, false, write, user, access);
-        checkRights(pde, pte, lin, write, user, access);
-        if ((pde & 0x20) == 0) memory.write32(pdeAddr, pde | 0x20);
-        int upd = pte | 0x20 | (write ? 0x40 : 0);
-        if (upd != pte) memory.write32(pteAddr, upd);
-        return (pte & 0xfffff000L) | (lin & 0xfff);
     }
 
-    private void checkRights(int pde, int pte, int lin, boolean write, boolean user, int access) {
-        boolean userOk = (pde & pte & 4) != 0, writable = (pde & pte & 2) != 0;
-        if (user && !userOk) throw pageFault(lin, true, write, true, access);
-        if (write && !writable && (user || (cr0 & CR0_WP) != 0)) throw pageFault(lin, true, true, user, access);
-    }
-
-    /** #PF error code: P, W/R, U/S (SDM Vol. 3A, 4.7). */
-    private RuntimeException pageFault(int lin, boolean present, boolean write, boolean user, int access) {
-        faultAddress = lin;
-        return fault(14, (present ? 1 : 0) | (write ? 2 : 0) | (user ? 4 : 0));
+    /** Fills exit for the EPT violation or misconfiguration behind the last EPT_EXIT fault (SDM Vol. 3C, 28.2.1). */
+    final void fillEptExit(ExitInfo exit) {
+        exit.reset(eptExitReason);
+        exit.qualification = eptQualification;
+        exit.guestPhysical = eptGuestPhysical;
+        exit.guestLinear = eptGuestLinear;
     }
 }

@@ -119,7 +119,7 @@ abstract class SystemOps extends FpuOps {
                     instructionExit(ExitReason.INVLPG, i, (segBase[i.seg] + ea(i)) & 0xffffffffL);
                     return;
                 }
-                flushTlb();
+                invalidatePage(segBase[i.seg] + ea(i));
             }
             case WBINVD -> { }
             case RDTSC -> {
@@ -272,9 +272,13 @@ abstract class SystemOps extends FpuOps {
         boolean read = i.op == RDMSR;
         int msr = gpr[ECX];
         boolean bitmaps = procControl(ProcBased.USE_MSR_BITMAPS);
-        boolean exits = bitmaps ? vmcs.msrExits(msr, !read) : !isSysenterMsr(msr);
+        boolean exits = bitmaps ? vmcs.msrExits(msr, !read) : !isSysenterMsr(msr) && msr != MSR_IA32_EFER;
         if (!exits) {
             if (sysenterMsr(read)) return;
+            if (msr == MSR_IA32_EFER) {
+                efer(read);
+                return;
+            }
             if (read && msr == MSR_IA32_TSC) { // the counter itself, not a table value (a write still goes to the MSR set)
                 long tsc = tsc();
                 gpr[EAX] = (int) tsc;
@@ -303,6 +307,26 @@ abstract class SystemOps extends FpuOps {
     }
 
     static final int MSR_IA32_TSC = 0x10;
+    static final int MSR_IA32_EFER = 0xC0000080;
+
+    /**
+     * IA32_EFER lives in the CPU like the SYSENTER MSRs: only NXE (bit 11) exists on this 32-bit
+     * processor (no SYSCALL, no long mode), every other bit is reserved and writing it is #GP(0)
+     * (SDM Vol. 4, Table 2-2). Changing NXE changes what the TLB may hold.
+     */
+    private void efer(boolean read) {
+        if (read) {
+            gpr[EAX] = (int) efer;
+            gpr[EDX] = (int) (efer >>> 32);
+            return;
+        }
+        long v = (gpr[EDX] & 0xffffffffL) << 32 | (gpr[EAX] & 0xffffffffL);
+        if ((v & ~EFER_NXE) != 0) throw gp(0);
+        if (v != efer) {
+            efer = v;
+            flushTlb();
+        }
+    }
 
     private static boolean isSysenterMsr(int msr) {
         return msr >= MSR_SYSENTER_CS && msr <= MSR_SYSENTER_EIP;
@@ -326,6 +350,8 @@ abstract class SystemOps extends FpuOps {
                 if ((v & (1 << 29)) != 0 && (v & (1 << 30)) == 0) throw gp(0); // NW without CD
                 int old = cr0;
                 cr0 = v | CR0_ET;
+                // PAE paging turned on, or CD/NW changed under it, loads the PDPTEs (SDM Vol. 3A, 4.4.1); a bad one leaves CR0 as it was.
+                if (paePaging() && ((old & CR0_PG) == 0 || ((old ^ cr0) & (3 << 29)) != 0)) reloadPdptes(0, old);
                 if (((old ^ cr0) & (CR0_PE | CR0_PG | CR0_WP)) != 0) {
                     flushTlb();
                     if (((old ^ cr0) & CR0_PE) != 0) {
@@ -336,21 +362,39 @@ abstract class SystemOps extends FpuOps {
             }
             case 2 -> cr2 = v;
             case 3 -> {
+                int old = cr3;
                 cr3 = v;
-                flushTlb();
+                if (paePaging()) reloadPdptes(3, old);
+                flushTlbNonGlobal();
             }
             case 4 -> {
-                // The bits of the features CPUID reports (SDM Vol. 3A, 2.5): TSD, DE, PSE, PGE, PCE, OSFXSR.
-                // VME, PVI, PAE, MCE and the rest are reserved on this CPU: #GP(0).
+                // The bits of the features CPUID reports (SDM Vol. 3A, 2.5): TSD, DE, PSE, PAE, PGE, PCE, OSFXSR.
+                // VME, PVI, MCE and the rest are reserved on this CPU: #GP(0).
                 if ((v & ~CR4_SUPPORTED) != 0) throw gp(0);
+                int old = cr4;
                 cr4 = v;
-                flushTlb();
+                if (paePaging() && ((old ^ v) & (CR4_PAE | CR4_PGE | CR4_PSE)) != 0) reloadPdptes(4, old);
+                flushTlb(); // global entries too (SDM Vol. 3A, 4.10.4.1)
             }
             default -> throw ud();
         }
     }
 
-    static final int CR4_SUPPORTED = (1 << 2) | (1 << 3) | CR4_PSE | (1 << 7) | (1 << 8) | (1 << 9);
+    static final int CR4_SUPPORTED = (1 << 2) | (1 << 3) | CR4_PSE | CR4_PAE | CR4_PGE | (1 << 8) | (1 << 9);
+
+    /** Loads the PDPTEs for a MOV to CRn that needs them; when the load faults, CRn gets its old value back first. */
+    private void reloadPdptes(int n, int old) {
+        try {
+            loadPdptes();
+        } catch (CpuFault f) {
+            switch (n) {
+                case 0 -> cr0 = old;
+                case 3 -> cr3 = old;
+                default -> cr4 = old;
+            }
+            throw f;
+        }
+    }
 
     // ---- SYSENTER / SYSEXIT (SDM Vol. 2, SYSENTER and SYSEXIT)
 

@@ -83,6 +83,7 @@ abstract class TaskSwitch extends Virtual8086 {
         if (new32 && (cr0 & CR0_PG) != 0) { // a 16-bit task keeps the current page tables (SDM Vol. 3A, 8.6)
             cr3 = newCr3;
             flushTlb();
+            if (paePaging()) loadPdptes(); // SDM Vol. 3A, 4.4.1: a task switch loads them too
         }
         setEflags(newFlags | 2); // with VM the new task is a virtual-8086 task: its segment loads below are paragraph numbers
         eip = newEip;

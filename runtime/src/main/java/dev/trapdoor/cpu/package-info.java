@@ -68,7 +68,10 @@
  * raise the interrupt that wakes it) and re-enters. Without a limit it sleeps until an injected
  * interrupt or a stop request. Not honoured: NMI and external-interrupt exiting, NMI windows,
  * the monitor trap flag, MWAIT/MONITOR/RDPMC/WBINVD/descriptor-table exiting, TPR shadow and APIC
- * virtualization, PAUSE-loop exiting; EPT and VPID change only the exit cost model (the
- * interpreter's Mmu does not use memory.paging yet).
+ * virtualization, PAUSE-loop exiting. EPT and VPID are honoured by the Mmu: with "enable EPT"
+ * every guest-physical access (the guest's page-walk reads and A/D writes too) goes through the
+ * EPT the EPT pointer names (memory.paging's EptWalker; violations and misconfigurations are
+ * exits 48 and 49), and the TLB is kept per VPID, flushed at every entry when VPIDs are off.
+ * Not modelled: EPT A/D-dirty logging (PML), #VE, EPTP switching, paging-structure caches.
  */
 package dev.trapdoor.cpu;

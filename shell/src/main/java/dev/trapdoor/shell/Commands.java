@@ -46,7 +46,7 @@ final class Commands {
               gdb stop                  close the stub (gdb is disconnected, the guest stays stopped)
               dis [ADDR [N]]            disassemble N instructions (default 10) at ADDR or at CS:EIP
               step [N]                  execute N instructions (interpreter), show registers and the next one
-              translate VA              the guest-physical address of a linear one, through the guest's paging
+              translate VA              the guest-physical address of a linear one, through the guest's paging (each step)
               vmcs                      the VMCS by group (interpreter)
               devices                   the devices, their ports and the memory map
             Guest console: a VM made with console: term gets the keyboard while it runs: keys go to its
@@ -134,9 +134,16 @@ final class Commands {
         out.println(vm().getVcpu().disassemble(1));
     }
 
-    /** translate VA: the guest-physical address behind a linear one, through the guest's page tables. */
+    /**
+     * translate VA: the guest-physical address behind a linear one, through the guest's page
+     * tables; on the interpreter every step of the guest walk and of the EPT walk beneath it.
+     */
     private void translate(String args) {
         long va = number(args.trim());
+        if ("interp".equals(vm().getBackend())) {
+            out.print(vm().getVcpu().walk(va));
+            return;
+        }
         long pa = vm().getVcpu().translate(va);
         out.println(pa < 0 ? String.format("%#x: not mapped", va) : String.format("%#x -> %#x", va, pa));
     }

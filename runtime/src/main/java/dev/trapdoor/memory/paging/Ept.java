@@ -33,6 +33,7 @@ public final class Ept implements AutoCloseable {
     private static final int MAX_TABLE_PAGES = 1 << 16;
 
     private final HostPages pages;
+    private final boolean ownsPages;
     private final int maxPhysAddr;
     private final long addressMask;
     private final long pml4;
@@ -46,11 +47,29 @@ public final class Ept implements AutoCloseable {
     }
 
     public Ept(int maxPhysAddr) {
+        this(new HostPages(TABLE_BASE, MAX_TABLE_PAGES), maxPhysAddr, true);
+    }
+
+    /**
+     * EPT tables in a pool shared with other EPTs (a VMM's several guests, whose EPT pointers one
+     * walker can then follow); closing this EPT frees its pages, the pool stays.
+     */
+    public Ept(HostPages pages, int maxPhysAddr) {
+        this(pages, maxPhysAddr, false);
+    }
+
+    private Ept(HostPages pages, int maxPhysAddr, boolean ownsPages) {
         if (maxPhysAddr < 37 || maxPhysAddr > 52) throw new IllegalArgumentException("MAXPHYADDR " + maxPhysAddr);
         this.maxPhysAddr = maxPhysAddr;
         this.addressMask = ((1L << maxPhysAddr) - 1) & ~0xfffL;
-        this.pages = new HostPages(TABLE_BASE, MAX_TABLE_PAGES);
+        this.pages = pages;
+        this.ownsPages = ownsPages;
         this.pml4 = pages.allocate();
+    }
+
+    /** A pool for {@link #Ept(HostPages, int)}: host pages at {@link #TABLE_BASE}. */
+    public static HostPages newTablePool() {
+        return new HostPages(TABLE_BASE, MAX_TABLE_PAGES);
     }
 
     public HostPages pages() { return pages; }
@@ -259,6 +278,7 @@ public final class Ept implements AutoCloseable {
 
     @Override
     public void close() {
-        pages.close();
+        if (ownsPages) pages.close();
+        else freeTree(pml4, 4);
     }
 }

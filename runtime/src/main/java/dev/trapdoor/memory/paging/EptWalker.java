@@ -14,6 +14,7 @@ public final class EptWalker implements StageTwo {
     private final long addressMask;
     private final long reservedAddressBits;
     private final boolean executeOnly;
+    private final int maxPhysAddr;
     private final EptResult result = new EptResult();
     private long eptp;
     private long references;
@@ -34,7 +35,10 @@ public final class EptWalker implements StageTwo {
         this.addressMask = ((1L << maxPhysAddr) - 1) & ~0xfffL;
         this.reservedAddressBits = ((1L << 52) - 1) & ~((1L << maxPhysAddr) - 1);
         this.executeOnly = executeOnly;
+        this.maxPhysAddr = maxPhysAddr;
     }
+
+    public int maxPhysAddr() { return maxPhysAddr; }
 
     /** Loads a new EPT pointer (VM entry with a new EPT_POINTER field). */
     public void eptp(long eptp) {

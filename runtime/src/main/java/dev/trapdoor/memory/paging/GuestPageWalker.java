@@ -36,6 +36,7 @@ public final class GuestPageWalker {
     private final long[] entryGpa = new long[2];
     private final long[] entryHpa = new long[2];
     private final long[] entryValue = new long[2];
+    private final int[] entryPermissions = new int[2];
     private long walks;
     private long references;
 
@@ -210,6 +211,7 @@ public final class GuestPageWalker {
         if (hpa == StageTwo.FAILED) return false;
         entryGpa[slot] = gpa;
         entryHpa[slot] = hpa;
+        entryPermissions[slot] = stageTwo.result().permissions;
         entryValue[slot] = wide ? memory.read64(hpa) : memory.read32(hpa) & 0xFFFF_FFFFL;
         r.references++;
         references++;
@@ -239,10 +241,18 @@ public final class GuestPageWalker {
         return data(r, gpa, access, rights);
     }
 
-    /** Sets accessed/dirty in the entry: a write to the guest table, so it needs stage-two write permission. */
+    /**
+     * Sets accessed/dirty in the entry: a write to the guest table, so it needs stage-two write
+     * permission. The processor updates the entry through the translation it read it with (no
+     * second EPT walk, no references); only a page EPT does not let it write is walked again for
+     * the violation.
+     */
     private boolean writeBack(WalkResult r, int slot, long value, boolean wide) {
-        long hpa = stageTwo.translate(entryGpa[slot], StageTwo.WRITE, LINEAR);
-        if (hpa == StageTwo.FAILED) return eptFailure(r, entryGpa[slot]);
+        long hpa = entryHpa[slot];
+        if ((entryPermissions[slot] & StageTwo.WRITE) == 0) {
+            hpa = stageTwo.translate(entryGpa[slot], StageTwo.WRITE, LINEAR);
+            if (hpa == StageTwo.FAILED) return eptFailure(r, entryGpa[slot]);
+        }
         if (wide) memory.write64(hpa, value);
         else memory.write32(hpa, (int) value);
         entryValue[slot] = value;

@@ -283,11 +283,23 @@ class GuestPageWalkerTest {
     }
 
     @Test
-    void aFirstWalkAlsoPaysForItsAccessedFlagWrites() {
+    void accessedFlagWritesGoThroughTheTranslationTheEntryWasReadWith() {
         useEpt(Ept.PAGE_4K);
         tables32(true, 0x7);
-        assertEquals(14 + 2 * 4, walk(LA, WRITE, false).references); // A in PDE, A+D in PTE: each write needs its own EPT walk
+        assertEquals(14, walk(LA, WRITE, false).references); // A in PDE, A+D in PTE: no EPT walk of their own
+        assertEquals(0x60, r32(PT + 4) & 0x60);
         assertEquals(14, walk(LA, WRITE, false).references);
+    }
+
+    @Test
+    void anAccessedFlagWriteToATableEptMakesReadOnlyIsAWriteViolation() {
+        useEpt(Ept.PAGE_4K);
+        tables32(true, 0x7);
+        ept.protect(PT, 0x1000, Ept.R);
+        WalkResult r = walk(LA, READ, false);
+        assertEquals(WalkResult.EPT_VIOLATION, r.status);
+        assertEquals(PT + 4, r.guestPhysical);
+        assertEquals(0x2 | 0x8 | 0x80, r.ept.qualification, "write, readable, linear valid, a paging-structure access");
     }
 
     @Test
