@@ -234,7 +234,7 @@ abstract class ControlFlow extends StringIo {
     private void setIretFlags(int v, int osize, int atCpl) {
         int mask = changeableFlags(osize, atCpl);
         int cur = getEflags() & ~RF;
-        setEflags((cur & ~mask) | (v & mask));
+        setEflags((cur & ~mask) | (v & (mask | RF))); // IRET loads RF from the image (SDM Vol. 3B, 17.3.1.1)
     }
 
     final void popf(int osize) {

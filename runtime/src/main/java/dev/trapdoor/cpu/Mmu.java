@@ -31,6 +31,10 @@ abstract class Mmu extends LazyFlags {
     private final long[] tlbPhys = new long[TLB_SIZE];
 
     int faultVector, faultError;
+    /** The debug conditions in force (DebugUnit), null when none: the only debug state the slow paths look at. */
+    DebugUnit debug;
+    /** The host's debug stops changed: the run loop rebuilds {@link #debug} before its next block. */
+    volatile boolean debugDirty;
     /** Linear address of the last #PF (goes to CR2 on delivery, to the exit qualification on an exit). */
     int faultAddress;
 
@@ -164,7 +168,8 @@ abstract class Mmu extends LazyFlags {
         long phys = translate(lin, ACC_READ);
         Region r = memory.regionAt(phys);
         MemorySegment host = r instanceof Region.Ram ram ? ram.host() : r instanceof Region.Rom rom ? rom.host() : null;
-        if (host != null) {
+        DebugUnit d = debug;
+        if (host != null && (d == null || !d.watchesPage(lin, phys))) {
             int page = lin >>> 12, i = page & (TLB_SIZE - 1);
             if (writeTag[i] != page) writeTag[i] = -1;
             readTag[i] = page;
@@ -172,7 +177,9 @@ abstract class Mmu extends LazyFlags {
             tlbOffset[i] = (phys & ~0xfffL) - r.base();
             tlbPhys[i] = phys & ~0xfffL;
         }
-        return memory.read(phys, size);
+        long v = memory.read(phys, size);
+        if (d != null && d.access(lin, phys, size, false, v)) debugHit();
+        return v;
     }
 
     private void writeSlow(int lin, int size, int v) {
@@ -185,7 +192,8 @@ abstract class Mmu extends LazyFlags {
         }
         long phys = translate(lin, ACC_WRITE);
         Region r = memory.regionAt(phys);
-        if (r instanceof Region.Ram ram && !memory.isCodePage(phys)) {
+        DebugUnit d = debug;
+        if (r instanceof Region.Ram ram && !memory.isCodePage(phys) && (d == null || !d.watchesPage(lin, phys))) {
             int page = lin >>> 12, i = page & (TLB_SIZE - 1);
             readTag[i] = page;
             writeTag[i] = page;
@@ -194,14 +202,19 @@ abstract class Mmu extends LazyFlags {
             tlbPhys[i] = phys & ~0xfffL;
         }
         memory.write(phys, size, v & 0xffffffffL);
+        if (d != null && d.access(lin, phys, size, true, v & 0xffffffffL)) debugHit();
     }
+
+    /** A data access matched a debug condition: the run loop reports it once the instruction completes. */
+    abstract void debugHit();
 
     /** Physical address of an instruction fetch: a TLB hit when the page was read before (32-bit paging grants execute with read). */
     final long translateFetch(int lin) {
         int page = lin >>> 12, i = page & (TLB_SIZE - 1);
         if (readTag[i] == page) return tlbPhys[i] | (lin & 0xfff);
         long phys = translate(lin, ACC_FETCH);
-        readSlow(lin & ~0xfff, 1); // fills the TLB entry for RAM and ROM pages
+        // Fills the TLB entry for RAM and ROM pages; a watched page stays out (and a fetch is no data access).
+        if (debug == null || !debug.watchesPage(lin, phys)) readSlow(lin & ~0xfff, 1);
         return phys;
     }
 
