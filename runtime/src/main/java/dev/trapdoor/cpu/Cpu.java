@@ -456,7 +456,8 @@ final class Cpu extends Exec {
             exit.size = i.size;
             exit.in = !out;
         }
-        lastHit = new DebugHit(kind, id, eip & 0xffffffffL, la, -1, kind == DebugStops.PORT ? i.size : 0, out, 0);
+        lastHit = new DebugHit(kind, id, eip & 0xffffffffL, la, -1, kind == DebugStops.PORT ? i.size : 0, out, 0,
+                kind == DebugStops.MNEMONIC ? i.row.mnemonic : null);
         exitPending = true;
         return true;
     }
@@ -509,12 +510,12 @@ final class Cpu extends Exec {
                 exit.guestPhysical = d.hitPhysical;
                 exit.size = d.hitSize;
                 exit.in = !d.hitWrite;
-                lastHit = new DebugHit(DebugStops.WATCHPOINT, w.id(), insStart & 0xffffffffL, d.hitLinear, d.hitPhysical, d.hitSize, d.hitWrite, d.hitValue);
+                lastHit = new DebugHit(DebugStops.WATCHPOINT, w.id(), insStart & 0xffffffffL, d.hitLinear, d.hitPhysical, d.hitSize, d.hitWrite, d.hitValue, null);
             } else {
                 exit.message = DebugStops.VECTOR;
                 exit.qualification = d.vectorHit;
                 exit.guestLinear = (segBase[CS] + eip) & 0xffffffffL;
-                lastHit = new DebugHit(DebugStops.VECTOR, 0, insStart & 0xffffffffL, exit.guestLinear, -1, 0, false, d.vectorHit);
+                lastHit = new DebugHit(DebugStops.VECTOR, 0, insStart & 0xffffffffL, exit.guestLinear, -1, 0, false, d.vectorHit, null);
             }
             d.clearHits();
             pendingDebugTrap |= bits;

@@ -13,5 +13,6 @@ package dev.trapdoor.cpu;
  * @param size     access size in bytes (watchpoints and ports)
  * @param write    a write (watchpoints) or OUT/OUTS (ports)
  * @param value    the value read or written (watchpoints), the delivered vector (vector stops)
+ * @param mnemonic the instruction's mnemonic as the opcode table spells it (mnemonic stops), else null
  */
-public record DebugHit(String kind, int id, long eip, long linear, long physical, int size, boolean write, long value) {}
+public record DebugHit(String kind, int id, long eip, long linear, long physical, int size, boolean write, long value, String mnemonic) {}
