@@ -63,7 +63,7 @@ class ReplTest {
         assertTrue(screen.contains("read of 1 byte at 0x1106 (physical 0x1106) by the instruction at 0x100b: 0x66"), "lodsb read the 'f': " + screen);
         assertTrue(screen.contains("breakpoint #2 on instruction lgdt"), screen);
         assertTrue(screen.contains("breakpoint #3 on port 0x3f8 if exit.in == false"), screen);
-        assertTrue(screen.contains("Hello from the guest!"), screen);
+        assertTrue(screen.contains("Hello \n") && screen.contains("from the guest!"), "the watch stopped between two characters: " + screen);
         assertEquals(3, count(screen, "[w] breakpoint #"), screen);
     }
 
