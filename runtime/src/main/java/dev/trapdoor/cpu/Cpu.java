@@ -51,6 +51,8 @@ final class Cpu extends Exec {
     private long resumeAt = -1;
     /** DR6 bits of a #DB trap that a host stop got to first: delivered at the next entry. */
     private int pendingDebugTrap;
+    /** The debug unit holds hits of an I/O instruction that exited: reported once the next entry completes it. */
+    private boolean carriedHits;
     private volatile DebugHit lastHit;
     /** The exit message that marks a debug hit not yet turned into a #DB or a stop (compared by identity). */
     private static final String DEBUG_MARK = new String("debug hit");
@@ -104,6 +106,10 @@ final class Cpu extends Exec {
                 dropDebugHits();
                 eip = insStart;
                 deliverException(faultVector, faultError);
+            }
+            if (carriedHits) {
+                carriedHits = false;
+                if (debug != null && debug.hasHits()) debugHit();
             }
             if (exiting()) return;
         }
@@ -464,6 +470,8 @@ final class Cpu extends Exec {
 
     @Override
     final void debugHit() {
+        DebugUnit d = debug;
+        if (d != null && d.hitEip < 0) d.hitEip = insStart & 0xffffffffL;
         if (exitPending) return; // a real exit already ends this instruction: it wins
         exitPending = true;
         exit.reset(ExitReason.EXCEPTION_NMI);
@@ -475,15 +483,17 @@ final class Cpu extends Exec {
         if (!exitPending) return false;
         if (exit.message == DEBUG_MARK) return exitAfterDebug(0);
         if (debug != null) {
-            // An I/O instruction's exit ends it only when the next entry completes it: its I/O breakpoint traps then.
-            if (exit.reason == ExitReason.IO_INSTRUCTION) pendingDebugTrap |= debug.drHits;
-            debug.clearHits();
+            // An I/O instruction's exit ends it only when the next entry completes it: its hits (an I/O
+            // breakpoint, the memory an OUTS read) are reported then.
+            if (exit.reason == ExitReason.IO_INSTRUCTION && debug.hasHits()) carriedHits = true;
+            else debug.clearHits();
         }
         return true;
     }
 
     /** The instruction faulted: what it touched before the fault is not reported (it did not complete). */
     private void dropDebugHits() {
+        carriedHits = false;
         if (debug != null) debug.clearHits();
         if (exitPending && exit.message == DEBUG_MARK) exitPending = false;
     }
@@ -510,12 +520,12 @@ final class Cpu extends Exec {
                 exit.guestPhysical = d.hitPhysical;
                 exit.size = d.hitSize;
                 exit.in = !d.hitWrite;
-                lastHit = new DebugHit(DebugStops.WATCHPOINT, w.id(), insStart & 0xffffffffL, d.hitLinear, d.hitPhysical, d.hitSize, d.hitWrite, d.hitValue, null);
+                lastHit = new DebugHit(DebugStops.WATCHPOINT, w.id(), d.hitEip, d.hitLinear, d.hitPhysical, d.hitSize, d.hitWrite, d.hitValue, null);
             } else {
                 exit.message = DebugStops.VECTOR;
                 exit.qualification = d.vectorHit;
                 exit.guestLinear = (segBase[CS] + eip) & 0xffffffffL;
-                lastHit = new DebugHit(DebugStops.VECTOR, 0, insStart & 0xffffffffL, exit.guestLinear, -1, 0, false, d.vectorHit, null);
+                lastHit = new DebugHit(DebugStops.VECTOR, 0, d.hitEip, exit.guestLinear, -1, 0, false, d.vectorHit, null);
             }
             d.clearHits();
             pendingDebugTrap |= bits;

@@ -43,6 +43,8 @@ final class DebugUnit {
     int hitSize;
     boolean hitWrite;
     int vectorHit = -1;
+    /** EIP of the instruction (or the interrupted one) that made the first hit, -1 before it. */
+    long hitEip = -1;
 
     private DebugUnit(int[] dr, int cr4, long[] hostBreakpoints, DebugStops host) {
         this.host = host;
@@ -204,5 +206,6 @@ final class DebugUnit {
         drHits = 0;
         watchHit = -1;
         vectorHit = -1;
+        hitEip = -1;
     }
 }

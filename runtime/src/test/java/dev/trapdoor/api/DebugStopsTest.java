@@ -146,6 +146,19 @@ class DebugStopsTest {
     }
 
     @Test
+    void aWatchOnWhatAnExitingOutsReadsStopsOnceTheOutsCompletes() throws Exception {
+        vm.load(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("../examples/hello/hello.bin")), 0x1000);
+        vm.getVcpu().resetRealMode(0, 0x1000);
+        Breakpoint w = vm.watch(0x1145, 1, "r"); // inside "Now in 32-bit protected mode.\n", which rep outsb sends
+        RunResult r = vm.run();
+        assertSame(w, r.breakpoint(), r.toString());
+        assertEquals(0x104c, r.exit().getAccess().eip(), "the rep outsb");
+        assertEquals('n', r.exit().getAccess().value());
+        assertTrue(vm.getSerialOutput().contains("Now in"), "stopped after the OUTS that read it had sent it: " + vm.getSerialOutput());
+        assertEquals(StopReason.HALTED, vm.cont().reason());
+    }
+
+    @Test
     void badArgumentsAreRefusedAndLeaveNothingBehind() {
         assertThrows(IllegalArgumentException.class, () -> vm.watch(0x1000, 0, "w"));
         assertThrows(IllegalArgumentException.class, () -> vm.watch(0x1000, 4, "x"));
