@@ -35,8 +35,8 @@ final class DefaultExitHandler {
             case TRIPLE_FAULT -> stop(StopReason.TRIPLE_FAULT, e, "");
             // A stop a device's shutdown request caused (port I/O without an exit) ends as that shutdown.
             case STOP_REQUEST -> vm.shutdownPending() ? null : stop(StopReason.INTERRUPTED, e, e.getMessage());
-            // A debugger breakpoint whose watch is disabled: the next entry executes the instruction.
-            case EXCEPTION_NMI -> "breakpoint".equals(e.getMessage()) ? null : stop(StopReason.EXCEPTION, e, "vector " + e.getVector());
+            // A debugger stop whose breakpoint is disabled or whose condition is false: the next entry goes on.
+            case EXCEPTION_NMI -> Exit.isDebuggerStop(e.getMessage()) ? null : stop(StopReason.EXCEPTION, e, "vector " + e.getVector());
             case INTERNAL_ERROR, ENTRY_FAILURE_GUEST_STATE, ENTRY_FAILURE_MSR_LOADING, ENTRY_FAILURE_MACHINE_CHECK ->
                     stop(StopReason.ERROR, e, e.getMessage());
             default -> stop(StopReason.UNHANDLED_EXIT, e, "no default handler for " + e.getReason());

@@ -88,6 +88,27 @@ public final class Exit {
     /** Elements moved by a string I/O exit; 1 otherwise. */
     public int getCount() { return count; }
     public String getMessage() { return message; }
+
+    /** The interpreter's record of a debugger stop (watchpoint, mnemonic, port, vector), or null. */
+    dev.trapdoor.cpu.DebugHit debugHit;
+
+    public dev.trapdoor.cpu.DebugHit getDebugHit() { return debugHit; }
+
+    /** The data access a watchpoint stopped on (address, size, value, read or write, EIP), or null for other exits. */
+    public MemoryAccess getAccess() {
+        dev.trapdoor.cpu.DebugHit h = debugHit;
+        if (h == null || !dev.trapdoor.cpu.DebugStops.WATCHPOINT.equals(h.kind())) return null;
+        return new MemoryAccess(h.linear(), h.physical(), h.size(), h.value(), h.write(), h.eip());
+    }
+
+    /** Whether an EXCEPTION_NMI exit's message names a debugger stop the guest never saw (the next entry goes on). */
+    static boolean isDebuggerStop(String message) {
+        return switch (message) {
+            case dev.trapdoor.cpu.DebugStops.BREAKPOINT, dev.trapdoor.cpu.DebugStops.WATCHPOINT, dev.trapdoor.cpu.DebugStops.MNEMONIC,
+                 dev.trapdoor.cpu.DebugStops.PORT, dev.trapdoor.cpu.DebugStops.VECTOR -> true;
+            case null, default -> false;
+        };
+    }
     public boolean is(String reasonName) { return reason == ExitReason.byName(reasonName); }
 
     /** The first element of the transfer: the byte/word/dword an OUT or MMIO write carries, or what an IN got. */

@@ -141,6 +141,7 @@ public final class Vcpu {
                 vm.time().sync(backend);
                 vm.runBetweenExits();
                 Exit e = new Exit(this, ++exitSequence, info);
+                e.debugHit = debugHitOf(info);
                 chargeRoundTrip(info.reason);
                 RunResult r = dispatch(e, 0);
                 if (r != null) return r;
@@ -184,7 +185,8 @@ public final class Vcpu {
                 pendingNextWatch = i + 1;
                 if (w instanceof Breakpoint bp) {
                     if (bp.isTemporary()) vm.delete(bp.id());
-                    return new RunResult(StopReason.BREAKPOINT, e, 0, bp, "");
+                    MemoryAccess access = e.getAccess();
+                    return new RunResult(StopReason.BREAKPOINT, e, 0, bp, access == null ? "" : access.toString());
                 }
                 return new RunResult(StopReason.HOOK_STOP, e, 0, null, w.toString());
             }
@@ -319,6 +321,19 @@ public final class Vcpu {
     public String disassemble(int count) {
         X86Registers r = cached();
         return disassemble((r.seg[X86Registers.CS].base + (r.eip & 0xffffffffL)) & 0xffffffffL, count);
+    }
+
+    /** The VM's debugger stops for this vCPU: false where the backend cannot take them (only the interpreter can). */
+    boolean setDebugStops(dev.trapdoor.cpu.DebugStops stops) {
+        if (!(backend instanceof dev.trapdoor.cpu.InterpreterVcpu i)) return false;
+        i.setDebugStops(stops);
+        return true;
+    }
+
+    /** The host debugger stop an exit reports (EXCEPTION_NMI, vector 1, a stop's message), or null. */
+    private dev.trapdoor.cpu.DebugHit debugHitOf(ExitInfo info) {
+        if (info.reason != dev.trapdoor.vmx.ExitReason.EXCEPTION_NMI || info.vector != 1 || !Exit.isDebuggerStop(info.message)) return null;
+        return backend instanceof dev.trapdoor.cpu.InterpreterVcpu i ? i.lastDebugHit() : null;
     }
 
     boolean addBackendBreakpoint(long linear) {

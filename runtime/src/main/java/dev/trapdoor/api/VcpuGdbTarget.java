@@ -32,7 +32,8 @@ import java.util.function.Supplier;
  * side effects) and read or written in guest-physical memory, RAM and ROM only, never MMIO.
  * Writes go through {@link PhysicalMemory}, which invalidates decoded code they overwrite.
  * Breakpoints, software and hardware alike, are the VM's invisible address breakpoints
- * ({@link Vm#breakAt}); memory watchpoints are not supported (the CPU has no data-access hook).
+ * ({@link Vm#breakAt}); watchpoints (Z2-Z4) are the VM's linear watchpoints ({@link Vm#watch}),
+ * on the interpreter only, reported after the accessing instruction with the watched address.
  */
 final class VcpuGdbTarget implements GdbTarget {
     private static final long STOP_TIMEOUT_MS = 10_000;
@@ -40,7 +41,7 @@ final class VcpuGdbTarget implements GdbTarget {
 
     private record Stop(RunResult result, StopEvent event) {}
 
-    private record Key(BreakpointType type, long linear) {}
+    private record Key(BreakpointType type, long linear, int length) {}
 
     private final Vm vm;
     private final Vcpu vcpu;
@@ -158,7 +159,9 @@ final class VcpuGdbTarget implements GdbTarget {
         } catch (RuntimeException e) {
             r = new RunResult(StopReason.ERROR, null, 0, null, "the vCPU failed: " + ScriptErrors.describe(e));
         }
-        StopEvent ev = GdbStops.of(r, r.breakpoint() == null ? null : typeOf(r.breakpoint()));
+        Key key = r.breakpoint() == null ? null : keyOf(r.breakpoint());
+        StopEvent ev = key != null && key.type().isWatchpoint() ? StopEvent.watchpoint(key.type(), key.linear())
+                : GdbStops.of(r, key == null ? null : key.type());
         synchronized (runLock) {
             if (stopRequested && r.reason() != StopReason.INTERRUPTED) staleStopMayRemain = true;
             busy = false;
@@ -170,8 +173,8 @@ final class VcpuGdbTarget implements GdbTarget {
         return step ? vcpu.step(1) : vcpu.run();
     }
 
-    private BreakpointType typeOf(Breakpoint b) {
-        for (Map.Entry<Key, Breakpoint> e : breakpoints.entrySet()) if (e.getValue() == b) return e.getKey().type();
+    private Key keyOf(Breakpoint b) {
+        for (Map.Entry<Key, Breakpoint> e : breakpoints.entrySet()) if (e.getValue() == b) return e.getKey();
         return null;
     }
 
@@ -318,20 +321,30 @@ final class VcpuGdbTarget implements GdbTarget {
 
     @Override
     public boolean supports(BreakpointType type) {
-        return !type.isWatchpoint();
+        return !type.isWatchpoint() || vcpu.getVmcs() != null; // data watchpoints need the interpreter's CPU
     }
 
     @Override
     public boolean insertBreakpoint(BreakpointType type, long linear, int length) {
-        if (type.isWatchpoint()) return false;
-        Key k = new Key(type, linear & 0xFFFF_FFFFL);
+        Key k = key(type, linear, length);
         if (breakpoints.containsKey(k)) return true;
         try {
-            breakpoints.put(k, vm.breakAt(k.linear()));
+            Breakpoint b = switch (type) {
+                case WRITE_WATCH -> vm.watch(k.linear(), length, "w");
+                case READ_WATCH -> vm.watch(k.linear(), length, "r");
+                case ACCESS_WATCH -> vm.watch(k.linear(), length, "rw");
+                default -> vm.breakAt(k.linear());
+            };
+            breakpoints.put(k, b);
             return true;
-        } catch (IllegalArgumentException e) { // a backend without instruction breakpoints (KVM)
+        } catch (IllegalArgumentException e) { // a backend without them (KVM), or a range outside the linear space
             return false;
         }
+    }
+
+    /** gdb names a watchpoint by type, address and length; a breakpoint's kind (1 on x86) does not matter. */
+    private static Key key(BreakpointType type, long linear, int length) {
+        return new Key(type, linear & 0xFFFF_FFFFL, type.isWatchpoint() ? length : 0);
     }
 
     @Override
@@ -339,7 +352,7 @@ final class VcpuGdbTarget implements GdbTarget {
         // Closing: the session thread must not wait for the VM's lock, which Vm.close holds while
         // it closes the stub; close() removes them on the closing thread instead.
         if (closing) return true;
-        Breakpoint b = breakpoints.remove(new Key(type, linear & 0xFFFF_FFFFL));
+        Breakpoint b = breakpoints.remove(key(type, linear, length));
         return b != null && vm.delete(b.id());
     }
 

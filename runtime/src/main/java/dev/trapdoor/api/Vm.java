@@ -40,6 +40,7 @@ public final class Vm implements AutoCloseable, MachineControl {
     private final VirtualTime time = new VirtualTime(new dev.trapdoor.devices.clock.VirtualClock());
     private final MsrTable msrs = MsrTable.p6();
     private final List<ExitWatch> watches = new CopyOnWriteArrayList<>();
+    private final DebugStopSet debugStops = new DebugStopSet(this);
     private final Map<String, Object> devices = new LinkedHashMap<>();
     private final List<Vcpu> vcpus = new ArrayList<>();
     private CharBackend console;
@@ -256,10 +257,111 @@ public final class Vm implements AutoCloseable, MachineControl {
         return b;
     }
 
+    // ---- debugger stops the CPU notices itself (the interpreter; ports and MMIO also as KVM exits)
+
+    /**
+     * Stops the run after any instruction that writes (rw "w"), reads ("r") or does either ("rw")
+     * a byte of linear [address, address+length). Not limited to four like DR0-DR3, invisible to
+     * the guest; the stop's {@link Exit#getAccess()} tells what was accessed. Takes effect on the
+     * next instruction.
+     */
+    public Breakpoint watch(long address, long length, String rw) {
+        return watch(address, length, rw, null);
+    }
+
+    public Breakpoint watch(long address, long length, String rw, ExitCondition condition) {
+        return watch(address, length, rw, condition, null);
+    }
+
+    /** conditionText: how the condition reads, for listings (the shell passes what was typed). */
+    public synchronized Breakpoint watch(long address, long length, String rw, ExitCondition condition, String conditionText) {
+        return addStop(debugStops.watch(nextWatchId++, address, length, rw, false, condition, conditionText));
+    }
+
+    /** A write watchpoint on 4 bytes, as gdb's {@code watch} of an int. */
+    public Breakpoint watch(long address) {
+        return watch(address, 4, "w");
+    }
+
+    /** {@link #watch} on guest-physical addresses: any linear address that maps there, and DMA-free CPU accesses only. */
+    public Breakpoint watchPhysical(long address, long length, String rw) {
+        return watchPhysical(address, length, rw, null);
+    }
+
+    public Breakpoint watchPhysical(long address, long length, String rw, ExitCondition condition) {
+        return watchPhysical(address, length, rw, condition, null);
+    }
+
+    public synchronized Breakpoint watchPhysical(long address, long length, String rw, ExitCondition condition, String conditionText) {
+        return addStop(debugStops.watch(nextWatchId++, address, length, rw, true, condition, conditionText));
+    }
+
+    /** Stops before every instruction with this mnemonic ("cpuid", "rdmsr", "movl" as objdump spells it). */
+    public Breakpoint breakOnMnemonic(String mnemonic) {
+        return breakOnMnemonic(mnemonic, null);
+    }
+
+    public Breakpoint breakOnMnemonic(String mnemonic, ExitCondition condition) {
+        return breakOnMnemonic(mnemonic, condition, null);
+    }
+
+    public synchronized Breakpoint breakOnMnemonic(String mnemonic, ExitCondition condition, String conditionText) {
+        return addStop(debugStops.mnemonic(nextWatchId++, mnemonic, condition, conditionText));
+    }
+
+    /** Stops before IN, OUT, INS or OUTS on a port in [first, last], whether or not the VMCS makes it exit. */
+    public Breakpoint breakOnPort(int first, int last) {
+        return breakOnPort(first, last, null);
+    }
+
+    public Breakpoint breakOnPort(int first, int last, ExitCondition condition) {
+        return breakOnPort(first, last, condition, null);
+    }
+
+    public synchronized Breakpoint breakOnPort(int first, int last, ExitCondition condition, String conditionText) {
+        return addStop(debugStops.ports(nextWatchId++, first, last, condition, conditionText));
+    }
+
+    public Breakpoint breakOnPort(int port) {
+        return breakOnPort(port, port);
+    }
+
+    /** Stops after an instruction that touches guest-physical [first, last] (a device's registers). */
+    public Breakpoint breakOnMmio(long first, long last) {
+        return breakOnMmio(first, last, null);
+    }
+
+    public Breakpoint breakOnMmio(long first, long last, ExitCondition condition) {
+        return breakOnMmio(first, last, condition, null);
+    }
+
+    public synchronized Breakpoint breakOnMmio(long first, long last, ExitCondition condition, String conditionText) {
+        return addStop(debugStops.mmio(nextWatchId++, first, last, condition, conditionText));
+    }
+
+    /** Stops when the CPU delivers this vector (exception, INT n or interrupt): EIP at the handler, the frame pushed. */
+    public Breakpoint breakOnVector(int vector) {
+        return breakOnVector(vector, null);
+    }
+
+    public Breakpoint breakOnVector(int vector, ExitCondition condition) {
+        return breakOnVector(vector, condition, null);
+    }
+
+    public synchronized Breakpoint breakOnVector(int vector, ExitCondition condition, String conditionText) {
+        return addStop(debugStops.vector(nextWatchId++, vector, condition, conditionText));
+    }
+
+    private Breakpoint addStop(Breakpoint b) {
+        watches.add(b);
+        return b;
+    }
+
     /** Deletes the breakpoint or hook with this id; false if there is none. */
     public synchronized boolean delete(int id) {
         for (ExitWatch w : watches) {
             if (w.id() != id) continue;
+            if (w instanceof Breakpoint b && b.target != null) debugStops.remove(b);
             if (w instanceof Breakpoint b && b.address >= 0 && watches.stream().noneMatch(o -> o != b && o instanceof Breakpoint ob && ob.address == b.address))
                 getVcpu().removeBackendBreakpoint(b.address);
             return watches.remove(w);

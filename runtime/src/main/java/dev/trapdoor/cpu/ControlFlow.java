@@ -223,7 +223,7 @@ abstract class ControlFlow extends StringIo {
     private void setIretFlags(int v, int osize, int atCpl) {
         int mask = changeableFlags(osize, atCpl);
         int cur = getEflags() & ~RF;
-        setEflags((cur & ~mask) | (v & mask));
+        setEflags((cur & ~mask) | (v & (mask | RF))); // IRET loads RF from the image (SDM Vol. 3B, 17.3.1.1)
     }
 
     /** PUSHF: the image without RF and VM (SDM Vol. 2, PUSHF); IOPL-sensitive in virtual-8086 mode. */

@@ -41,12 +41,21 @@ final class Cpu extends Exec {
     private int injectedVector = -1, injectedError = -1;
     /**
      * Debugger breakpoints on linear instruction addresses (not guest-visible: no DR7, no INT3),
-     * sorted, replaced whole on change. A block is checked instruction by instruction only when
-     * one of them falls inside it, so breakpoints elsewhere cost one binary search per block.
+     * sorted, replaced whole on change, and the host's other stops. Both reach the run loop through
+     * {@link DebugUnit} (with DR0-DR7): a block is checked instruction by instruction only when a
+     * condition falls inside it, so breakpoints elsewhere cost one binary search per block.
      */
     private volatile long[] breakpoints = new long[0];
-    /** Resuming at a breakpoint executes its instruction once, as EFLAGS.RF does for DR breakpoints. */
-    private int resumeAt = -1;
+    private volatile DebugStops hostStops = DebugStops.NONE;
+    /** Resuming at a host stop executes its instruction once, as EFLAGS.RF does for DR breakpoints. */
+    private long resumeAt = -1;
+    /** DR6 bits of a #DB trap that a host stop got to first: delivered at the next entry. */
+    private int pendingDebugTrap;
+    /** The debug unit holds hits of an I/O instruction that exited: reported once the next entry completes it. */
+    private boolean carriedHits;
+    private volatile DebugHit lastHit;
+    /** The exit message that marks a debug hit not yet turned into a #DB or a stop (compared by identity). */
+    private static final String DEBUG_MARK = new String("debug hit");
 
     Cpu(PhysicalMemory memory, Vmcs vmcs, BlockCache cache) {
         super(memory, vmcs);
@@ -137,27 +146,39 @@ final class Cpu extends Exec {
     }
 
     private void runLoop() {
+        if (debugDirty) rebuildDebug();
         if (pendingIo != null) {
             try {
                 completeIo();
             } catch (CpuFault f) {
+                dropDebugHits();
                 eip = insStart;
                 deliverException(faultVector, faultError);
-                if (exitPending) return;
             }
+            if (carriedHits) {
+                carriedHits = false;
+                if (debug != null && debug.hasHits()) debugHit();
+            }
+            if (exiting()) return;
+        }
+        if (pendingDebugTrap != 0) {
+            int bits = pendingDebugTrap;
+            pendingDebugTrap = 0;
+            debugException(bits);
+            if (exiting()) return;
         }
         if (injectedVector >= 0) {
             int v = injectedVector;
             injectedVector = -1;
             insStart = eip;
             deliverException(v, injectedError);
-            if (exitPending) return;
+            if (exiting()) return;
         }
         long entryInfo = vmcs.read(VmcsField.VM_ENTRY_INTERRUPTION_INFO);
         if (InterruptionInfo.valid(entryInfo)) {
             vmcs.store(VmcsField.VM_ENTRY_INTERRUPTION_INFO, entryInfo & ~(long) InterruptionInfo.VALID);
             if (!VmxEntry.inject(this, vmcs, entryInfo)) return;
-            if (exitPending) return;
+            if (exiting()) return;
         }
         boolean windowExiting = (procCtl & ProcBased.INTERRUPT_WINDOW_EXITING) != 0;
         Block prev = null;
@@ -185,10 +206,10 @@ final class Cpu extends Exec {
             if (interruptsEnabled() && retired > interruptShadowUntil) {
                 if (irqPending) {
                     takeInterrupt();
-                    if (exitPending) return;
+                    if (exiting()) return;
                 } else if (intr != null && intr.hasInterrupt()) {
                     takeExternalInterrupt(intr.acknowledge());
-                    if (exitPending) return;
+                    if (exiting()) return;
                 }
             }
             if (halted) {
@@ -206,13 +227,14 @@ final class Cpu extends Exec {
                 continue;
             }
             prev = runBlock(prev, windowExiting);
-            if (exitPending) return;
+            if (exiting()) return;
         }
     }
 
     /** Runs the block at CS:EIP; returns it for chaining, or null after a fault. */
     private Block runBlock(Block prev, boolean windowExiting) {
         try {
+            if (debugDirty) rebuildDebug();
             insStart = eip;
             Block b = chained(prev);
             if (b == null) {
@@ -234,25 +256,31 @@ final class Cpu extends Exec {
             boolean singleStep = (flagsRest & TF) != 0;
             if (singleStep) n = 1;
             int ipMask = b.code32 ? -1 : 0xffff;
-            long[] bps = breakpoints;
-            boolean checkBreakpoints = bps.length != 0 && breakpointInBlock(bps, b);
+            DebugUnit d = debug;
+            // EFLAGS.RF suppresses instruction breakpoints for one instruction (SDM Vol. 3B, 17.3.1.1).
+            boolean check = d != null && (checksBlock(d, b) || (flagsRest & RF) != 0);
+            if (d == null && (flagsRest & RF) != 0) flagsRest &= ~RF;
             for (int k = 0; k < n; k++) {
                 Insn i = insns[k];
                 insStart = eip;
-                if (checkBreakpoints && hitBreakpoint(bps)) return null;
+                if (check && beforeInstruction(d, i)) return null;
                 eip = (eip + i.len) & ipMask;
                 execute(i);
                 retired++;
                 if (!b.valid || exitPending) break; // rewrote itself (decode again from the next instruction) or exited
             }
-            if (singleStep && !exitPending && !halted) {
-                dr[6] |= 0x4000; // BS
-                insStart = eip;
-                deliverException(1, -1);
+            if (exitPending) {
+                // A data breakpoint and single-step in one instruction are one #DB with both bits (17.3.1.2, 17.3.1.4).
+                if (exit.message == DEBUG_MARK) exitAfterDebug(singleStep && !halted ? DebugUnit.DR6_BS : 0);
+                return null;
+            }
+            if (singleStep && !halted) {
+                debugException(DebugUnit.DR6_BS);
                 return null;
             }
             return b;
         } catch (CpuFault f) {
+            dropDebugHits();
             eip = insStart;
             deliverException(faultVector, faultError);
             delivering = 0; // a software interrupt whose delivery faulted
@@ -411,32 +439,175 @@ final class Cpu extends Exec {
         }
     }
 
-    private boolean breakpointInBlock(long[] bps, Block b) {
+    // ---- debug conditions (DebugUnit: DR0-DR7 and the host's stops)
+
+    private boolean checksBlock(DebugUnit d, Block b) {
         long start = (segBase[CS] + eip) & 0xffffffffL;
         Insn last = b.insns[b.count - 1];
-        long end = start + last.offset + last.len;
-        int at = java.util.Arrays.binarySearch(bps, start);
-        if (at >= 0) return true;
-        int next = -at - 1;
-        return next < bps.length && bps[next] < end;
+        return d.checksBlock(start, start + last.offset + last.len);
     }
 
-    private boolean hitBreakpoint(long[] bps) {
-        int lin = segBase[CS] + eip;
-        if (lin == resumeAt) {
-            resumeAt = -1;
-            return false;
+    /** Before instruction i at CS:EIP: true when it must not execute now (a host stop, or an instruction-breakpoint #DB). */
+    private boolean beforeInstruction(DebugUnit d, Insn i) {
+        long la = (segBase[CS] + eip) & 0xffffffffL;
+        if (la == resumeAt) resumeAt = -1;
+        else if (hostStopBefore(d, i, la)) return true;
+        if ((flagsRest & RF) == 0) {
+            int bits = d.execHits(la);
+            if (bits != 0) { // a fault: EIP stays at the instruction and RF is pushed as it is (0)
+                debugException(bits);
+                return true;
+            }
         }
-        if (java.util.Arrays.binarySearch(bps, lin & 0xffffffffL) < 0) return false;
-        resumeAt = lin;
+        flagsRest &= ~RF; // cleared at the start of each instruction, after the instruction-breakpoint check
+        if (d.hasIoBreakpoints()) {
+            int port = ioPort(i);
+            if (port >= 0) {
+                int bits = d.ioHits(port, i.size);
+                if (bits != 0) { // I/O breakpoints are traps, reported with the data hits after the instruction
+                    d.drHits |= bits;
+                    debugHit();
+                }
+            }
+        }
+        return false;
+    }
+
+    private int ioPort(Insn i) {
+        return switch (i.op) {
+            case Ops.IN_I, Ops.OUT_I -> i.imm & 0xff;
+            case Ops.IN_D, Ops.OUT_D, Ops.INS, Ops.OUTS -> gpr[EDX] & 0xffff;
+            default -> -1;
+        };
+    }
+
+    /** A host breakpoint, mnemonic or port stop before the instruction: an exit the guest never sees. */
+    private boolean hostStopBefore(DebugUnit d, Insn i, long la) {
+        String kind = null;
+        int id = 0, port = -1;
+        if (d.hostBreakpoint(la)) {
+            kind = DebugStops.BREAKPOINT;
+        } else if (d.mnemonicStop(i.row)) {
+            kind = DebugStops.MNEMONIC;
+        } else if (d.host.ports.length != 0 && (port = ioPort(i)) >= 0) {
+            DebugStops.PortRange p = d.host.portStop(port);
+            if (p != null) {
+                kind = DebugStops.PORT;
+                id = p.id();
+            }
+        }
+        if (kind == null) return false;
+        resumeAt = la;
+        boolean out = i.op == Ops.OUT_I || i.op == Ops.OUT_D || i.op == Ops.OUTS;
         exit.reset(ExitReason.EXCEPTION_NMI);
         exit.vector = 1;
-        exit.qualification = 0; // not a DR0-3 match: a debugger breakpoint the guest cannot see
+        exit.qualification = id; // not a DR0-3 match: a debugger stop the guest cannot see
         exit.rip = eip & 0xffffffffL;
-        exit.guestLinear = lin & 0xffffffffL;
-        exit.message = "breakpoint";
+        exit.guestLinear = la;
+        exit.message = kind;
+        if (kind == DebugStops.PORT) {
+            exit.port = port;
+            exit.size = i.size;
+            exit.in = !out;
+        }
+        lastHit = new DebugHit(kind, id, eip & 0xffffffffL, la, -1, kind == DebugStops.PORT ? i.size : 0, out, 0,
+                kind == DebugStops.MNEMONIC ? i.row.mnemonic : null);
         exitPending = true;
         return true;
+    }
+
+    @Override
+    final void debugHit() {
+        DebugUnit d = debug;
+        if (d != null && d.hitEip < 0) d.hitEip = insStart & 0xffffffffL;
+        if (exitPending) return; // a real exit already ends this instruction: it wins
+        exitPending = true;
+        exit.reset(ExitReason.EXCEPTION_NMI);
+        exit.message = DEBUG_MARK;
+    }
+
+    /** exitPending is set: settles debug hits first; true when the run must return with an exit. */
+    private boolean exiting() {
+        if (!exitPending) return false;
+        if (exit.message == DEBUG_MARK) return exitAfterDebug(0);
+        if (debug != null) {
+            // An I/O instruction's exit ends it only when the next entry completes it: its hits (an I/O
+            // breakpoint, the memory an OUTS read) are reported then.
+            if (exit.reason == ExitReason.IO_INSTRUCTION && debug.hasHits()) carriedHits = true;
+            else debug.clearHits();
+        }
+        return true;
+    }
+
+    /** The instruction faulted: what it touched before the fault is not reported (it did not complete). */
+    private void dropDebugHits() {
+        carriedHits = false;
+        if (debug != null) debug.clearHits();
+        if (exitPending && exit.message == DEBUG_MARK) exitPending = false;
+    }
+
+    /**
+     * An instruction or event delivery completed with debug hits and no exit of its own: a host
+     * watch or vector becomes a stop (any guest #DB waits for the next entry), DR hits (and BS,
+     * passed in extraDr6) become one #DB trap. True when an exit is pending after that.
+     */
+    private boolean exitAfterDebug(int extraDr6) {
+        exitPending = false;
+        DebugUnit d = debug;
+        if (d == null) return false;
+        int bits = d.drHits | extraDr6;
+        if (d.watchHit >= 0 || d.vectorHit >= 0) {
+            exit.reset(ExitReason.EXCEPTION_NMI);
+            exit.vector = 1;
+            exit.rip = eip & 0xffffffffL;
+            if (d.watchHit >= 0) {
+                DebugStops.Watch w = d.host.watches[d.watchHit];
+                exit.message = DebugStops.WATCHPOINT;
+                exit.qualification = w.id();
+                exit.guestLinear = d.hitLinear;
+                exit.guestPhysical = d.hitPhysical;
+                exit.size = d.hitSize;
+                exit.in = !d.hitWrite;
+                lastHit = new DebugHit(DebugStops.WATCHPOINT, w.id(), d.hitEip, d.hitLinear, d.hitPhysical, d.hitSize, d.hitWrite, d.hitValue, null);
+            } else {
+                exit.message = DebugStops.VECTOR;
+                exit.qualification = d.vectorHit;
+                exit.guestLinear = (segBase[CS] + eip) & 0xffffffffL;
+                lastHit = new DebugHit(DebugStops.VECTOR, 0, d.hitEip, exit.guestLinear, -1, 0, false, d.vectorHit, null);
+            }
+            d.clearHits();
+            pendingDebugTrap |= bits;
+            exitPending = true;
+            return true;
+        }
+        d.clearHits();
+        if (bits != 0) debugException(bits);
+        return exiting();
+    }
+
+    /**
+     * #DB (vector 1) with these DR6 bits: B0-B3 replace the old ones, BS and BD add to them (SDM
+     * Vol. 3B, 17.2.3). EIP is where the handler returns to: the instruction for an instruction
+     * breakpoint (a fault), the next one for data, I/O and single-step (traps). When the exception
+     * bitmap makes #DB an exit, DR6 stays as it was and the qualification carries the bits (SDM
+     * Vol. 3C, 28.2.1).
+     */
+    private void debugException(int bits) {
+        int saved = dr[6];
+        if ((bits & 0xf) != 0) dr[6] &= ~0xf;
+        dr[6] |= bits;
+        insStart = eip;
+        deliverException(1, -1);
+        if (exitPending && exit.reason == ExitReason.EXCEPTION_NMI && exit.vector == 1 && exit.message != DEBUG_MARK) {
+            exit.qualification = bits;
+            dr[6] = saved;
+        }
+    }
+
+    private void rebuildDebug() {
+        debugDirty = false;
+        debug = DebugUnit.build(dr, cr4, breakpoints, hostStops);
+        flushTlb(); // watched pages must leave the software TLB; unwatched ones may come back
     }
 
     synchronized void addBreakpoint(long linear) {
@@ -446,11 +617,23 @@ final class Cpu extends Exec {
         next[next.length - 1] = la;
         java.util.Arrays.sort(next);
         breakpoints = next;
+        debugDirty = true;
     }
 
     synchronized void removeBreakpoint(long linear) {
         long la = linear & 0xffffffffL;
         breakpoints = java.util.Arrays.stream(breakpoints).filter(x -> x != la).toArray();
+        debugDirty = true;
+    }
+
+    /** Replaces the host's stops; the vCPU applies them before its next instruction (running or not). */
+    void setDebugStops(DebugStops stops) {
+        hostStops = stops == null ? DebugStops.NONE : stops;
+        debugDirty = true;
+    }
+
+    DebugHit lastDebugHit() {
+        return lastHit;
     }
 
     /**
@@ -577,6 +760,7 @@ final class Cpu extends Exec {
         if ((vmcs.procBased2() & dev.trapdoor.vmx.ProcBased2.ENABLE_VPID) == 0) flushTlb();
         else translationEpoch++;
         pdptesStale = true;
+        debugDirty = true; // CR4.DE may have changed
     }
 
     long retired() {

@@ -143,6 +143,19 @@ public final class InterpreterVcpu implements VcpuBackend {
         return cpu.walkView(linear);
     }
 
+    /**
+     * Replaces the host debugger's stops (watchpoints, mnemonics, ports, vectors: see
+     * {@link DebugStops}); they apply before the next instruction, whatever the block cache holds.
+     */
+    public void setDebugStops(DebugStops stops) {
+        cpu.setDebugStops(stops);
+    }
+
+    /** What the last host debugger stop saw (the access of a watchpoint, the port, the vector), or null. */
+    public DebugHit lastDebugHit() {
+        return cpu.lastDebugHit();
+    }
+
     @Override
     public long translateLinear(long linear) {
         return cpu.debugTranslate(linear);

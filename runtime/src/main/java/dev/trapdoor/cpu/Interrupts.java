@@ -86,6 +86,9 @@ abstract class Interrupts extends Segments {
                 return;
             }
             if (vector == 14) cr2 = faultAddress;
+            // A fault-class exception pushes RF = 1 so that the faulting instruction restarts past its
+            // instruction breakpoint (SDM Vol. 3B, 17.3.1.1); #DB sets RF itself where it is a fault.
+            if (faultClass(vector)) flagsRest |= RF;
             try {
                 deliver(vector, hasErrorCode(vector) ? error : -1, eip, false, first >= 0);
                 return;
@@ -124,6 +127,10 @@ abstract class Interrupts extends Segments {
         exitPending = true;
     }
 
+    private static boolean faultClass(int v) {
+        return v != 1 && v != 2 && v != 3 && v != 4 && v != 8 && v != 18;
+    }
+
     final void exceptionExit(int vector, int error, int length) {
         exit.reset(ExitReason.EXCEPTION_NMI);
         exit.vector = vector;
@@ -145,6 +152,7 @@ abstract class Interrupts extends Segments {
      * stack; software says INT n (gate DPL checked against CPL); external sets EXT in error codes.
      */
     final void deliver(int vector, int error, int returnEip, boolean software, boolean external) {
+        if (debug != null && debug.vector(vector)) debugHit();
         if (!protectedMode()) {
             deliverReal(vector, returnEip);
             return;

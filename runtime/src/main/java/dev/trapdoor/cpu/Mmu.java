@@ -68,6 +68,10 @@ abstract class Mmu extends LazyFlags {
     long tlbHits, tlbMisses, walks, walkReferences, guestReferences, eptReferences, tlbFlushes, eptExits;
 
     int faultVector, faultError;
+    /** The debug conditions in force (DebugUnit), null when none: the only debug state the slow paths look at. */
+    DebugUnit debug;
+    /** The host's debug stops changed: the run loop rebuilds {@link #debug} before its next block. */
+    volatile boolean debugDirty;
     /** Linear address of the last #PF (goes to CR2 on delivery, to the exit qualification on an exit). */
     int faultAddress;
     // The EPT exit behind the last EPT_EXIT fault (SDM Vol. 3C, 28.2.1).
@@ -336,6 +340,7 @@ abstract class Mmu extends LazyFlags {
             for (int k = 0; k < size; k++) v |= (long) readLin8(lin + k) << (8 * k);
             return v;
         }
+        DebugUnit d = debug;
         int page = lin >>> 12, i = page & (TLB_SIZE - 1);
         TlbContext t = tlb;
         long phys;
@@ -345,7 +350,9 @@ abstract class Mmu extends LazyFlags {
         } else {
             phys = fill(lin, ACC_READ);
         }
-        return memory.read(phys, size);
+        long v = memory.read(phys, size);
+        if (d != null && d.access(lin, phys, size, false, v)) debugHit();
+        return v;
     }
 
     private void writeSlow(int lin, int size, int v) {
@@ -356,6 +363,7 @@ abstract class Mmu extends LazyFlags {
             for (int k = 0; k < size; k++) writeLin8(lin + k, v >>> (8 * k));
             return;
         }
+        DebugUnit d = debug;
         int page = lin >>> 12, i = page & (TLB_SIZE - 1);
         TlbContext t = tlb;
         long phys;
@@ -366,7 +374,11 @@ abstract class Mmu extends LazyFlags {
             phys = fill(lin, ACC_WRITE);
         }
         memory.write(phys, size, v & 0xffffffffL);
+        if (d != null && d.access(lin, phys, size, true, v & 0xffffffffL)) debugHit();
     }
+
+    /** A data access matched a debug condition: the run loop reports it once the instruction completes. */
+    abstract void debugHit();
 
     /** Physical address of an instruction fetch: a TLB hit when the page was fetched or read before and may be executed. */
     final long translateFetch(int lin) {
@@ -391,6 +403,8 @@ abstract class Mmu extends LazyFlags {
         Region r = memory.regionAt(phys);
         MemorySegment host = r instanceof Region.Ram ram ? ram.host() : r instanceof Region.Rom rom ? rom.host() : null;
         if (host == null) return phys;
+        DebugUnit d = debug;
+        if (d != null && d.watchesPage(lin, phys)) return phys; // a watched page stays out: its accesses reach the checks
         int page = lin >>> 12, i = page & (TLB_SIZE - 1);
         TlbContext t = tlb;
         long frame = phys & ~0xfffL;

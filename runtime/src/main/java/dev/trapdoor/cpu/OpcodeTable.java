@@ -25,6 +25,29 @@ public final class OpcodeTable {
     public static Row oneByte(int opcode) { return ONE_BYTE[opcode & 0xff]; }
     public static Row twoByte(int opcode) { return TWO_BYTE[opcode & 0xff]; }
 
+    private static java.util.Set<String> mnemonics;
+
+    /** Every mnemonic a row of the two maps spells (groups expanded), as the rows spell it. */
+    public static synchronized java.util.Set<String> mnemonics() {
+        if (mnemonics == null) {
+            java.util.Set<String> all = new java.util.TreeSet<>();
+            for (Row r : ONE_BYTE) collect(r, all);
+            for (Row r : TWO_BYTE) collect(r, all);
+            mnemonics = java.util.Collections.unmodifiableSet(all);
+        }
+        return mnemonics;
+    }
+
+    private static void collect(Row r, java.util.Set<String> into) {
+        if (r == null) return;
+        if (r.group != null || r.groupMod3 != null) {
+            if (r.group != null) for (Row m : r.group) collect(m, into);
+            if (r.groupMod3 != null) for (Row m : r.groupMod3) collect(m, into);
+        } else if (r.mnemonic != null && !r.mnemonic.isEmpty()) {
+            into.add(r.mnemonic);
+        }
+    }
+
     private static Operand[] ops(String spec) {
         if (spec.isEmpty()) return new Operand[0];
         String[] parts = spec.split(",");

@@ -19,7 +19,7 @@ abstract class SystemOps extends FpuOps {
     boolean halted;
     /** Retired-instruction count until which interrupts are inhibited (STI, MOV SS: SDM Vol. 3A, 6.8.3). */
     long interruptShadowUntil = -1;
-    /** DR0-DR3, DR6, DR7 (indices 4 and 5 unused). Stored and read back; breakpoints are not honoured yet. */
+    /** DR0-DR3, DR6, DR7 (indices 4 and 5 unused); {@link DebugUnit} acts on them. */
     final int[] dr = {0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400};
 
     /** RDMSR/WRMSR that the MSR bitmap lets through complete here; null = they exit. */
@@ -199,6 +199,7 @@ abstract class SystemOps extends FpuOps {
                     instructionExit(ExitReason.DR_ACCESS, i, ExitQualifications.movDr(i.reg, false, i.rm));
                     return;
                 }
+                if ((dr[7] & DebugUnit.DR7_GD) != 0) throw generalDetect();
                 gpr[i.rm] = dr[n];
             }
             case MOV_DR -> {
@@ -207,9 +208,11 @@ abstract class SystemOps extends FpuOps {
                     instructionExit(ExitReason.DR_ACCESS, i, ExitQualifications.movDr(i.reg, true, i.rm));
                     return;
                 }
+                if ((dr[7] & DebugUnit.DR7_GD) != 0) throw generalDetect();
                 int v = gpr[i.rm];
                 // DR6 and DR7 reserved bits read as fixed values (SDM Vol. 3B, 18.2.3 and 18.2.4).
                 dr[n] = n == 6 ? (v & 0xe00f) | 0xffff0ff0 : n == 7 ? (v & 0xffff2bff) | 0x400 : v;
+                if (n != 6) debugDirty = true; // MOV DR ends its block: the run loop rebuilds the conditions before the next
             }
             case VMCALL -> {
                 // 0F 01 C1 (the decoder makes C0, C2-C7 invalid: this CPU has no VMX instructions of its own).
@@ -371,6 +374,7 @@ abstract class SystemOps extends FpuOps {
                 // The bits of the features CPUID reports (SDM Vol. 3A, 2.5): TSD, DE, PSE, PAE, PGE, PCE, OSFXSR.
                 // VME, PVI, MCE and the rest are reserved on this CPU: #GP(0).
                 if ((v & ~CR4_SUPPORTED) != 0) throw gp(0);
+                if (((cr4 ^ v) & 8) != 0) debugDirty = true; // CR4.DE decides what R/W = 10 means
                 int old = cr4;
                 cr4 = v;
                 if (paePaging() && ((old ^ v) & (CR4_PAE | CR4_PGE | CR4_PSE)) != 0) reloadPdptes(4, old);
@@ -486,6 +490,19 @@ abstract class SystemOps extends FpuOps {
         if ((sel & 0xfff8) + 7 > limit) return false;
         readDescriptor(sel);
         return true;
+    }
+
+    /**
+     * DR7.GD: a MOV to or from a debug register is a #DB fault with DR6.BD set, and the processor
+     * clears GD on entering the handler so that the handler can use the registers (SDM Vol. 3B,
+     * 17.2.4 and 17.3.1.5). A fault-class #DB pushes RF = 1 (17.3.1.1). A VMM's MOV-DR exiting comes first.
+     */
+    private RuntimeException generalDetect() {
+        dr[6] |= DebugUnit.DR6_BD;
+        dr[7] &= ~DebugUnit.DR7_GD;
+        debugDirty = true;
+        flagsRest |= RF;
+        return fault(1, -1);
     }
 
     /** DR4 and DR5 alias DR6 and DR7 unless CR4.DE makes them #UD (SDM Vol. 3B, 18.2.2). */

@@ -59,7 +59,7 @@ class VcpuGdbTargetTest {
     }
 
     @Test
-    void breakpointsOfBothKindsStopBeforeTheInstructionAndWatchpointsAreRefused() throws Exception {
+    void breakpointsOfBothKindsStopBeforeTheInstruction() throws Exception {
         hello();
         assertEquals(StopEvent.stepped(), target.attach());
         assertTrue(target.insertBreakpoint(BreakpointType.HARDWARE, 0x104c, 1));
@@ -73,13 +73,37 @@ class VcpuGdbTargetTest {
         assertEquals(StopEvent.stepped(), target.waitForStop());
         assertEquals(0x104e, eip());
         assertEquals("Hello from the guest!\nNow in 32-bit protected mode.\n", vm.getSerialOutput());
-        for (BreakpointType t : new BreakpointType[] {BreakpointType.WRITE_WATCH, BreakpointType.READ_WATCH, BreakpointType.ACCESS_WATCH}) {
-            assertFalse(target.supports(t), t.name());
-            assertFalse(target.insertBreakpoint(t, 0x1100, 4), t.name());
-        }
         assertEquals(1, vm.getBreakpoints().size(), "gdb's breakpoints are the VM's address breakpoints");
         target.detach();
         assertTrue(vm.getBreakpoints().isEmpty());
+    }
+
+    @Test
+    void watchpointsOfEachKindStopAfterTheAccessWithTheWatchedAddress() throws Exception {
+        // xor si,si; loop: inc si; mov [0x2000],si; mov ax,[0x2002]; jmp loop
+        code(DebugStopsTest.hex("31f6 46 89360020 a10220 ebf6"));
+        target.attach();
+        for (BreakpointType t : new BreakpointType[] {BreakpointType.WRITE_WATCH, BreakpointType.READ_WATCH, BreakpointType.ACCESS_WATCH})
+            assertTrue(target.supports(t), t.name());
+        assertTrue(target.insertBreakpoint(BreakpointType.WRITE_WATCH, 0x2000, 2));
+        target.resume();
+        assertEquals(StopEvent.watchpoint(BreakpointType.WRITE_WATCH, 0x2000), target.waitForStop());
+        assertEquals(0x1007, eip(), "after the mov [0x2000],si");
+        assertEquals(1, vm.getMem().peek16(0x2000));
+        assertTrue(target.removeBreakpoint(BreakpointType.WRITE_WATCH, 0x2000, 2));
+        assertTrue(target.insertBreakpoint(BreakpointType.READ_WATCH, 0x2002, 2));
+        target.resume();
+        assertEquals(StopEvent.watchpoint(BreakpointType.READ_WATCH, 0x2002), target.waitForStop());
+        assertEquals(0x100a, eip());
+        assertTrue(target.insertBreakpoint(BreakpointType.ACCESS_WATCH, 0x2001, 1));
+        target.step(); // the jmp
+        assertEquals(StopEvent.stepped(), target.waitForStop());
+        target.step(); // inc si
+        target.waitForStop();
+        target.step(); // the write of 0x2000-1: a step that hits a watchpoint reports the watchpoint
+        assertEquals(StopEvent.watchpoint(BreakpointType.ACCESS_WATCH, 0x2001), target.waitForStop());
+        target.detach();
+        assertTrue(vm.getBreakpoints().isEmpty(), "the watchpoints went with the debugger");
     }
 
     @Test

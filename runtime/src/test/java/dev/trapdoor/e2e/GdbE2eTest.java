@@ -69,6 +69,31 @@ class GdbE2eTest {
         }
     }
 
+    /** gdb's watch and rwatch become Z2 and Z3 on the interpreter's CPU: hardware watchpoints with old and new values. */
+    @Test
+    void watchAndRwatchAreHardwareWatchpoints() throws Exception {
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = hv.newVm().name("watch").backend("interp").memory("1M").build();
+            // xor si,si; loop: inc si; mov [0x2000],si; mov ax,[0x2002]; jmp loop
+            vm.load(new byte[] {0x31, (byte) 0xF6, 0x46, (byte) 0x89, 0x36, 0x00, 0x20, (byte) 0xA1, 0x02, 0x20, (byte) 0xEB, (byte) 0xF6}, 0x1000);
+            vm.getMem().poke16(0x2002, 0x1234);
+            vm.getVcpu().resetRealMode(0, 0x1000);
+            String out = gdb(vm.gdb(0).getPort(), p -> { }, "watch *(short *) 0x2000", "continue", "continue", "p/x $eip", "delete",
+                    "rwatch *(short *) 0x2002", "continue", "p/x $eip", "p $esi", "detach");
+            assertLine(out, "^Hardware watchpoint 1: \\*\\(short ?\\*\\) ?0x2000$");
+            assertLine(out, "^Old value = 0$");
+            assertLine(out, "^New value = 1$");
+            assertLine(out, "^Old value = 1$");
+            assertLine(out, "^New value = 2$");
+            assertLine(out, "^\\$1 = 0x1007$"); // after the mov [0x2000],si
+            assertLine(out, "^Hardware read watchpoint 2: \\*\\(short ?\\*\\) ?0x2002$");
+            assertLine(out, "^Value = 4660$");
+            assertLine(out, "^\\$2 = 0x100a$"); // after the mov ax,[0x2002]
+            assertLine(out, "^\\$3 = 2$"); // the read of the second iteration
+            assertTrue(vm.getBreakpoints().isEmpty(), "gdb's watchpoints are gone after the detach: " + vm.getBreakpoints());
+        }
+    }
+
     /** The x87 stack as gdb shows it, and a value gdb stores that the guest then converts. */
     @Test
     void x87RegistersReadAndWritten() throws Exception {

@@ -28,6 +28,17 @@ final class Commands {
               break REASON [if EXPR]    stop on exits of REASON (name or SDM number); EXPR is in the
                                         current language and sees the exit as `exit`, e.g.
                                         break IO_INSTRUCTION if exit.port == 0x3f8
+              break at ADDR [if EXPR]   stop before the instruction at linear ADDR (interpreter)
+              break insn MNEMONIC       stop before every such instruction, e.g. break insn cpuid
+              break port LO[-HI]        stop before IN/OUT/INS/OUTS on those ports
+              break mmio LO-HI          stop after an access to guest-physical LO..HI (a device's registers)
+              break vector N            stop when the CPU delivers vector N (EIP at the handler)
+                                        (each takes [if EXPR] too)
+              watch [phys] ADDR [LEN] [r|w|rw] [if EXPR]
+                                        stop after an instruction that reads (r), writes (w, the default)
+                                        or does either (rw) a byte of ADDR..ADDR+LEN-1 (LEN defaults to
+                                        4; phys: guest-physical ADDR); the stop shows the access, and
+                                        EXPR sees it as exit.access (address, size, value, write, eip)
               delete N                  delete breakpoint or hook N
               breakpoints               list breakpoints and hooks
               run                       run the current VM; after a breakpoint it continues
@@ -96,6 +107,7 @@ final class Commands {
             case ":groovy" -> switchTo(Language.GROOVY);
             case ":load" -> load(c.rest());
             case "break" -> breakOn(c.rest());
+            case "watch" -> watch(c.rest());
             case "delete" -> delete(c.rest());
             case "breakpoints" -> listWatches();
             case "run", "continue", "c" -> s.runVm(vm());
@@ -178,7 +190,57 @@ final class Commands {
         if (status != 0) out.println("(" + name + " ended with status " + status + ")");
     }
 
+    private static final Pattern WATCH = Pattern.compile(
+            "(?:(phys)\\s+)?(\\S+)(?:\\s+(?!if\\b)(?!rw\\b|wr\\b|r\\b|w\\b)(\\S+))?(?:\\s+(rw|wr|r|w)\\b)?(?:\\s+if\\s+(.+))?", Pattern.DOTALL);
+
+    private void watch(String args) {
+        Matcher m = WATCH.matcher(args.strip());
+        if (!m.matches()) throw new IllegalArgumentException("usage: watch [phys] ADDR [LEN] [r|w|rw] [if EXPR], e.g. watch 0x2000 4 rw");
+        long address = number(m.group(2), "address");
+        long length = m.group(3) == null ? 4 : number(m.group(3), "length");
+        String rw = m.group(4) == null ? "w" : m.group(4);
+        String condText = m.group(5) == null ? null : m.group(5).strip();
+        ExitCondition cond = condText == null ? null : s.condition(condText);
+        Breakpoint b = m.group(1) != null ? vm().watchPhysical(address, length, rw, cond, condText) : vm().watch(address, length, rw, cond, condText);
+        out.println(b);
+    }
+
+    private static long number(String text, String what) {
+        Long n = Literals.number(text);
+        if (n == null) throw new IllegalArgumentException("not a number for the " + what + ": " + text);
+        return n;
+    }
+
+    /** The debugger forms of break: at ADDR, insn MNEMONIC, port LO[-HI], mmio LO-HI, vector N. Null when args is an exit reason. */
+    private Breakpoint breakDebugger(String args) {
+        String[] kw = args.strip().split("\\s+", 2);
+        if (kw.length < 2 || !Set.of("at", "insn", "port", "mmio", "vector").contains(kw[0])) return null;
+        Matcher m = BREAK.matcher(kw[1].strip());
+        if (!m.matches()) throw new IllegalArgumentException("usage: break " + kw[0] + " ARG [if EXPR]");
+        String arg = m.group(1);
+        String condText = m.group(2) == null ? null : m.group(2).strip();
+        ExitCondition cond = condText == null ? null : s.condition(condText);
+        String[] range = arg.split("-", 2);
+        long lo = kw[0].equals("insn") ? 0 : number(range[0], kw[0]);
+        long hi = range.length > 1 ? number(range[1], kw[0]) : lo;
+        return switch (kw[0]) {
+            case "at" -> {
+                if (cond != null) throw new IllegalArgumentException("break at takes no condition; use break insn or a watch");
+                yield vm().breakAt(lo);
+            }
+            case "insn" -> vm().breakOnMnemonic(arg, cond, condText);
+            case "port" -> vm().breakOnPort((int) lo, (int) hi, cond, condText);
+            case "mmio" -> vm().breakOnMmio(lo, hi, cond, condText);
+            default -> vm().breakOnVector((int) lo, cond, condText);
+        };
+    }
+
     private void breakOn(String args) {
+        Breakpoint debuggerStop = breakDebugger(args);
+        if (debuggerStop != null) {
+            out.println(debuggerStop);
+            return;
+        }
         Matcher m = BREAK.matcher(args.strip());
         if (!m.matches()) throw new IllegalArgumentException("usage: break REASON [if EXPR], e.g. break IO_INSTRUCTION if exit.port == 0x3f8");
         String reasonText = m.group(1);

@@ -40,6 +40,8 @@ final class ReplCompleter implements Completer {
             case ":load" -> files.complete(reader, line, out);
             case ":js", ":groovy", ":quit", ":help", "run", "continue", "c", "regs", "exits", "breakpoints", "vms" -> { }
             case "break" -> {
+                if (index == 1) for (String k : new String[] {"at", "insn", "port", "mmio", "vector"})
+                    out.add(new Candidate(k, k, "debugger stops", null, null, null, true));
                 if (index == 1) reasons(out);
                 else if (index == 2) out.add(new Candidate("if", "if", null, "condition on the exit", null, null, true));
                 else if ("if".equals(words.get(2))) expression(word, Map.of("exit", Exit.class), out);

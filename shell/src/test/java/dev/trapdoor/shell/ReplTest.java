@@ -46,6 +46,27 @@ class ReplTest {
         assertEquals(1, count(screen, "[t] breakpoint"), screen);
     }
 
+    /** The debugger stops the CPU notices itself: a read watch on the message, an instruction, a port. */
+    @Test
+    void watchAndBreakOnInstructionsAndPorts() {
+        String screen = ReplHarness.run(script(ReplHarness.helloVm("w"),
+                "watch 0x1106 1 r",
+                "run",
+                "delete 1",
+                "break insn lgdtl",
+                "continue",
+                "break port 0x3f8 if exit.in == false",
+                "delete 2",
+                "continue",
+                "breakpoints"));
+        assertTrue(screen.contains("watchpoint #1 on reads of 0x1106+1 (linear)"), screen);
+        assertTrue(screen.contains("read of 1 byte at 0x1106 (physical 0x1106) by the instruction at 0x100b: 0x66"), "lodsb read the 'f': " + screen);
+        assertTrue(screen.contains("breakpoint #2 on instruction lgdt"), screen);
+        assertTrue(screen.contains("breakpoint #3 on port 0x3f8 if exit.in == false"), screen);
+        assertTrue(screen.contains("Hello \n") && screen.contains("from the guest!"), "the watch stopped between two characters: " + screen);
+        assertEquals(3, count(screen, "[w] breakpoint #"), screen);
+    }
+
     /** The views: disassembly, stepping, translation, devices, the VMCS. */
     @Test
     void viewsShowTheGuest() {
