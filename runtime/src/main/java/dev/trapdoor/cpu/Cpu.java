@@ -606,8 +606,10 @@ final class Cpu extends Exec {
 
     private void rebuildDebug() {
         debugDirty = false;
+        DebugUnit old = debug;
         debug = DebugUnit.build(dr, cr4, breakpoints, hostStops);
-        flushTlb(); // watched pages must leave the software TLB; unwatched ones may come back
+        // Watched pages must leave the software TLB (every VPID's); without page watches, before or now, the TLB stays.
+        if ((old != null && old.watchesPages()) || (debug != null && debug.watchesPages())) flushAllContexts();
     }
 
     synchronized void addBreakpoint(long linear) {

@@ -157,6 +157,10 @@ final class DebugUnit {
     // ---- data conditions
 
     /** True when the linear page or the physical page holds a watched byte: such pages stay out of the TLB. */
+    boolean watchesPages() {
+        return lo.length > 0;
+    }
+
     boolean watchesPage(int linear, long phys) {
         long lp = (linear & 0xffffffffL) >>> 12, pp = phys >>> 12;
         for (int r = 0; r < lo.length; r++) {

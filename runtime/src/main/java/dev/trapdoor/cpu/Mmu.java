@@ -91,6 +91,13 @@ abstract class Mmu extends LazyFlags {
         tlb.flush();
     }
 
+    /** Every context (all VPIDs): a debugger's watched pages must leave all of them. */
+    final void flushAllContexts() {
+        translationEpoch++;
+        tlbFlushes++;
+        for (TlbContext c : contexts) if (c != null) c.flush();
+    }
+
     /** MOV to CR3 and task switches: global entries stay when CR4.PGE is set (SDM Vol. 3A, 4.10.4.1). */
     final void flushTlbNonGlobal() {
         translationEpoch++;
