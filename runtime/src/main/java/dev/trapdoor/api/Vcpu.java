@@ -262,6 +262,15 @@ public final class Vcpu {
         return interp("TLB counters").tlbCounters();
     }
 
+    /**
+     * How a PAE guest's PDPTEs are found: false (default) in the four PDPTE registers loaded at
+     * MOV CR3, as Intel's VMX does; true read from memory on every walk, as AMD's nested paging
+     * does, so that a miss under 4-level EPT costs 19 references instead of 14.
+     */
+    public void setPdptesInWalk(boolean on) {
+        interp("PDPTE placement").pdptesInWalk(on);
+    }
+
     /** Counting TLB hits sends every access through the slow path (exact, slower); off by default. */
     public void setTlbCounting(boolean on) {
         interp("TLB counting").tlbCounting(on);

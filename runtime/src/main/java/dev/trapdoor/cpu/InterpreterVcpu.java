@@ -182,6 +182,12 @@ public final class InterpreterVcpu implements VcpuBackend {
         return cpu.tlbCounters();
     }
 
+    /** PAE PDPTEs walked from memory on every miss (AMD nested paging) instead of held in registers (Intel). */
+    public void pdptesInWalk(boolean on) {
+        cpu.walker.pdptesInWalk(on);
+        cpu.flushAllContexts();
+    }
+
     public void resetTlbCounters() {
         cpu.resetTlbCounters();
     }

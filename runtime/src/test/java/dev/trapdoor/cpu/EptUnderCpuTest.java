@@ -91,6 +91,23 @@ class EptUnderCpuTest {
     }
 
     @Test
+    void aPaeMissCostsFourteenWithPdpteRegistersAndNineteenWhenTheWalkReadsThePdpte() {
+        for (boolean inWalk : new boolean[]{false, true}) {
+            try (Ept ept = new Ept(); Guest g = PaePagingTest.paeGuest("a100500000 f4", 0, 0)) { // mov eax,[0x5000]; hlt
+                ept.map(0, 0, 1 << 20, Ept.RWX, Ept.PAGE_4K);
+                enableEpt(g, ept);
+                g.vcpu.pdptesInWalk(inWalk);
+                g.memory.write32(0x5000, 0x600d);
+                assertEquals(ExitReason.HLT, g.run().reason);
+                assertEquals(0x600d, g.reg(X86Registers.EAX));
+                TlbCounters c = g.vcpu.tlbCounters();
+                assertEquals(2, c.walks(), "the code page and the data page: " + c);
+                assertEquals(inWalk ? 19 : 14, c.references() / c.walks(), (inWalk ? "(3+1)(4+1)-1" : "(2+1)(4+1)-1 plus registers") + ": " + c);
+            }
+        }
+    }
+
+    @Test
     void writingAPageEptMakesReadOnlyIsAnEptViolationWithIntelsQualification() {
         // mov dword [0x5004],0x1234; hlt -- linear page 5 is guest-physical page 6
         try (Ept ept = new Ept(); Guest g = eptGuest("c70504500000 34120000 f4", ept, false)) {
