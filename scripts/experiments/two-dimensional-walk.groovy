@@ -8,6 +8,8 @@
 // from either stage. Each point boots a flat 32-bit guest whose own page tables (32-bit paging
 // with 4-KiB or PSE 4-MiB pages, PAE with 4-KiB or 2-MiB pages) map a working set, runs it under
 // identity EPT with 4-KiB, 2-MiB or 1-GiB pages (or no EPT), and reads the vCPU's TLB counters.
+// 'PAE 4K NPT' reads the PDPTE in every walk as AMD's nested paging does (19 references
+// over 4-level EPT), where Intel's PDPTE registers make PAE cost what 32-bit paging costs (14).
 // The guest makes N pseudo-random 4-byte reads (an LCG in ESI) over the working set. The CPU's
 // TLB has 256 direct-mapped 4-KiB entries (1 MiB of reach, large pages cached in 4-KiB pieces)
 // and no paging-structure caches, so every miss pays the whole two-dimensional walk.
@@ -40,6 +42,7 @@ List<Long> guestTables(def mem, String mode, long end) {
             for (long la = 0; la < end; la += 0x400000) mem.poke32(0x10000 + (la >>> 22) * 4, la | 0xE7)
             return [0x10000L, 0x10L]                                  // CR4.PSE
         case 'PAE 4K':      // PDPT at 0x11000, one PD at 0x12000, tables from 0x200000
+        case 'PAE 4K NPT':
             mem.poke64(0x11000, 0x12000 | 1)
             for (long la = 0; la < end; la += 0x1000) {
                 long pt = 0x200000 + ((la >>> 21) << 12)
@@ -54,7 +57,8 @@ List<Long> guestTables(def mem, String mode, long end) {
     }
 }
 
-def guestLevels = ['32-bit 4K': 2, '32-bit 4M': 1, 'PAE 4K': 2, 'PAE 2M': 1]   // PAE's PDPTEs are registers
+// PAE's PDPTEs are registers on Intel; 'PAE 4K NPT' reads them in every walk, as AMD's nested paging does.
+def guestLevels = ['32-bit 4K': 2, '32-bit 4M': 1, 'PAE 4K': 2, 'PAE 2M': 1, 'PAE 4K NPT': 3]
 def eptLevels = ['none': 0, '4K': 4, '2M': 3, '1G': 2]
 def eptPage = ['4K': Ept.PAGE_4K, '2M': Ept.PAGE_2M, '1G': Ept.PAGE_1G]
 
@@ -75,6 +79,8 @@ def results = Sweep.over([
         cpu.set('cr4', cr4)
         cpu.set('cr0', cpu.get('cr0') | 0x80000000L)
         cpu.set('esi', p.seed() & 0xffffffffL)
+        boolean npt = p.getString('guest_pages').endsWith('NPT') && e != 'none'   // without nested paging the PDPTEs are registers
+        cpu.pdptesInWalk = npt
         if (e != 'none') {
             vm.ept.map(0, 0, e == '1G' ? Ept.PAGE_1G : 32L << 20, Ept.RWX, eptPage[e])
             cpu.useEpt(vm.ept)
@@ -83,7 +89,7 @@ def results = Sweep.over([
         def r = vm.run()
         def t = cpu.tlbCounters()
         if (cpu.eip != 0x1000 + 37) throw new IllegalStateException("guest stopped at ${Long.toHexString(cpu.eip)}: $r")
-        int n = guestLevels[p.guest_pages], l = eptLevels[e]
+        int n = npt || !p.getString('guest_pages').endsWith('NPT') ? guestLevels[p.guest_pages] : 2, l = eptLevels[e]
         [bound_refs_per_walk: l == 0 ? n : (n + 1) * (l + 1) - 1,
          walks              : t.walks(),
          refs_per_walk      : t.referencesPerWalk(),
