@@ -30,6 +30,8 @@ public final class Vcpu {
     private volatile boolean running;
     /** Retired-instruction count at which a step ends, or Long.MAX_VALUE when not stepping. */
     private long stepTarget = Long.MAX_VALUE;
+    /** Single steps still to take on a backend that steps by trap (KVM), 0 otherwise. */
+    private long trapSteps;
 
     Vcpu(Vm vm, int index, VcpuBackend backend) {
         this.vm = vm;
@@ -99,6 +101,7 @@ public final class Vcpu {
      */
     public RunResult run() {
         stepTarget = Long.MAX_VALUE;
+        trapSteps = 0;
         return enterLoop();
     }
 
@@ -110,7 +113,18 @@ public final class Vcpu {
     public RunResult step(long n) {
         if (n <= 0) throw new IllegalArgumentException("step needs a positive instruction count");
         long now = backend.instructionsRetired();
-        if (now < 0) throw new IllegalStateException("the " + vm.getBackend() + " backend cannot count instructions; step needs the interpreter");
+        if (now < 0) {
+            // KVM: one single-step trap per instruction (KVM_GUESTDBG_SINGLESTEP), reported as VMX's monitor trap flag
+            if (!backend.setMonitorTrap(false))
+                throw new IllegalStateException("the " + vm.getBackend() + " backend can neither count instructions nor single-step");
+            trapSteps = n;
+            try {
+                return enterLoop();
+            } finally {
+                trapSteps = 0;
+                backend.setMonitorTrap(false);
+            }
+        }
         stepTarget = now + n;
         try {
             return enterLoop();
@@ -136,10 +150,15 @@ public final class Vcpu {
             while (true) {
                 syncRegistersIn();
                 backend.setInstructionLimit(Math.min(vm.time().limit(backend), stepTarget));
+                if (trapSteps > 0) backend.setMonitorTrap(true);
                 backend.run(info);
                 regsValid = false;
                 vm.time().sync(backend);
                 vm.runBetweenExits();
+                if (trapSteps > 0 && info.reason == dev.trapdoor.vmx.ExitReason.MONITOR_TRAP_FLAG) {
+                    if (--trapSteps == 0) return RunResult.of(StopReason.STEPPED, null, "");
+                    continue;                                   // our own step, not the guest's exit
+                }
                 Exit e = new Exit(this, ++exitSequence, info);
                 e.debugHit = debugHitOf(info);
                 chargeRoundTrip(info.reason);

@@ -32,8 +32,10 @@ import java.util.function.Supplier;
  * side effects) and read or written in guest-physical memory, RAM and ROM only, never MMIO.
  * Writes go through {@link PhysicalMemory}, which invalidates decoded code they overwrite.
  * Breakpoints, software and hardware alike, are the VM's invisible address breakpoints
- * ({@link Vm#breakAt}); watchpoints (Z2-Z4) are the VM's linear watchpoints ({@link Vm#watch}),
- * on the interpreter only, reported after the accessing instruction with the watched address.
+ * ({@link Vm#breakAt}: any number on the interpreter, four on KVM in DR0-DR3); single steps are the
+ * interpreter's instruction count or KVM's single-step trap; watchpoints (Z2-Z4) are the VM's
+ * linear watchpoints ({@link Vm#watch}), on the interpreter only, reported after the accessing
+ * instruction with the watched address.
  */
 final class VcpuGdbTarget implements GdbTarget {
     private static final long STOP_TIMEOUT_MS = 10_000;
@@ -337,7 +339,7 @@ final class VcpuGdbTarget implements GdbTarget {
             };
             breakpoints.put(k, b);
             return true;
-        } catch (IllegalArgumentException e) { // a backend without them (KVM), or a range outside the linear space
+        } catch (IllegalArgumentException e) { // KVM's fifth breakpoint, a watchpoint on KVM, or a range outside the linear space
             return false;
         }
     }

@@ -243,12 +243,15 @@ public final class Vm implements AutoCloseable, MachineControl {
     /**
      * Stops every run before the instruction at this linear address executes (a debugger
      * breakpoint the guest cannot see; it takes effect on the next instruction, whatever the
-     * decoded-block cache holds). Needs a backend with breakpoints (the interpreter).
+     * decoded-block cache holds). The interpreter takes any number; KVM four (DR0-DR3 through
+     * KVM_SET_GUEST_DEBUG, set aside from the guest's own debug registers while it runs).
      */
     public synchronized Breakpoint breakAt(long linear) {
         long la = linear & 0xffffffffL;
         if (!backend.exitReasons().contains(ExitReason.EXCEPTION_NMI) || !getVcpu().addBackendBreakpoint(la))
-            throw new IllegalArgumentException("the " + backend.name() + " backend has no instruction breakpoints");
+            throw new IllegalArgumentException(backend.name().equals("kvm")
+                    ? "KVM takes at most four instruction breakpoints (DR0-DR3 through KVM_SET_GUEST_DEBUG), and only where the host's KVM has KVM_CAP_SET_GUEST_DEBUG"
+                    : "the " + backend.name() + " backend has no instruction breakpoints");
         Breakpoint b = new Breakpoint(nextWatchId++, ExitReason.EXCEPTION_NMI,
                 e -> e.getVector() == 1 && "breakpoint".equals(e.getMessage()) && e.getGuestLinear() == la,
                 String.format("address %#x", la), false);

@@ -72,6 +72,13 @@ public interface VcpuBackend extends AutoCloseable {
 
     default void removeBreakpoint(long linear) { }
 
+    /**
+     * For a backend that does not count instructions: the next {@link #run} executes at most one
+     * instruction and ends with a MONITOR_TRAP_FLAG exit after it (unless another exit comes
+     * first), as VMX's monitor trap flag does. False when the backend cannot single-step.
+     */
+    default boolean setMonitorTrap(boolean on) { return false; }
+
     /** Linear to guest-physical through the guest's paging, without side effects; -1 if unmapped. */
     default long translateLinear(long linear) { return -1; }
 

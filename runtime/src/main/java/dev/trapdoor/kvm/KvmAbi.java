@@ -239,6 +239,7 @@ final class KvmAbi {
     static final int GUESTDBG_ENABLE = 0x1;
     static final int GUESTDBG_SINGLESTEP = 0x2;
     static final int GUESTDBG_USE_SW_BP = 0x10000;
+    static final int GUESTDBG_USE_HW_BP = 0x20000;
     static final int EXIT_IO_IN = 0;
     static final int EXIT_IO_OUT = 1;
 

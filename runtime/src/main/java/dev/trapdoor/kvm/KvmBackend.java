@@ -43,6 +43,7 @@ public final class KvmBackend implements Backend {
     private final boolean readonlyMemory;
     private final boolean syncRegs;
     private final int maxSlots;
+    private final boolean guestDebug;
     private final Map<Region, Integer> slots = new IdentityHashMap<>();
     private final List<KvmVcpuBackend> vcpus = new ArrayList<>();
     private volatile PhysicalMemory memory;
@@ -61,6 +62,7 @@ public final class KvmBackend implements Backend {
             syncRegs = (sync & (KvmAbi.SYNC_X86_REGS | KvmAbi.SYNC_X86_SREGS)) == (KvmAbi.SYNC_X86_REGS | KvmAbi.SYNC_X86_SREGS);
             int nr = vm.checkExtension(KvmAbi.CAP_NR_MEMSLOTS);
             maxSlots = nr > 0 ? nr : 32;
+            guestDebug = kvm.checkExtension(KvmAbi.CAP_SET_GUEST_DEBUG) > 0;
             // Real mode on Intel without unrestricted guest runs in vm86 under a TSS that KVM keeps in guest space.
             if (kvm.checkExtension(KvmAbi.CAP_SET_TSS_ADDR) > 0) vm.setTssAddr(TSS_ADDRESS);
             if (kvm.checkExtension(KvmAbi.CAP_SET_IDENTITY_MAP_ADDR) > 0) vm.setIdentityMapAddr(IDENTITY_MAP_ADDRESS);
@@ -69,6 +71,11 @@ public final class KvmBackend implements Backend {
             throw e;
         }
         outRetiredAtExit();
+    }
+
+    /** KVM_CAP_SET_GUEST_DEBUG: debugger breakpoints (DR0-DR3) and single steps are possible (kvm_pvm has it). */
+    public boolean guestDebug() {
+        return guestDebug;
     }
 
     @Override

@@ -52,6 +52,16 @@ public final class KvmVcpuBackend implements VcpuBackend {
     private MemorySegment ioData = MemorySegment.NULL;
     private long ioDataOffset = -1;
 
+    // Debugger breakpoints in DR0-DR3 and single steps, through KVM_SET_GUEST_DEBUG.
+    private final long[] breakpoints = new long[4];
+    private int breakpointCount;
+    /** The breakpoint address last reported: a run resuming there steps over it with the breakpoints off. */
+    private long reportedBreakpoint = -1;
+    private boolean steppingOver;
+    private boolean monitorTrap;
+    private int debugControl = -1;
+    private long[] debugRegs;
+
     // Code-byte translation cache for the current exit.
     private boolean paging;
     private long codeLinearPage = -1;
@@ -100,11 +110,13 @@ public final class KvmVcpuBackend implements VcpuBackend {
                     return;
                 }
                 deliverPendingInterrupt();
+                programGuestDebug();
                 int err = vcpu.run();
                 vcpu.setImmediateExit(false);
                 if (err != 0) continue; // a kick: a stop request is seen above, an interrupt is delivered
                 registersChanged = false;
-                if (translate(info)) return;
+                if (run.get(ValueLayout.JAVA_INT, RUN_EXIT_REASON) == EXIT_DEBUG && debugExit(info)) return;
+                if (run.get(ValueLayout.JAVA_INT, RUN_EXIT_REASON) != EXIT_DEBUG && translate(info)) return;
             }
         } catch (KvmException e) {
             info.reset(ExitReason.INTERNAL_ERROR);
@@ -295,6 +307,98 @@ public final class KvmVcpuBackend implements VcpuBackend {
         vcpu.setSregs(sregs);
         vcpu.setRegs(regs);
         registersChanged = true;
+    }
+
+    // ---- debugger breakpoints and single steps (KVM_SET_GUEST_DEBUG)
+
+    /**
+     * An instruction breakpoint in one of DR0-DR3, which KVM loads for the guest while it runs
+     * (the guest's own debug registers are set aside): at most four.
+     */
+    @Override
+    public boolean addBreakpoint(long linear) {
+        if (!backend.guestDebug()) return false;
+        for (int i = 0; i < breakpointCount; i++) if (breakpoints[i] == linear) return true;
+        if (breakpointCount == breakpoints.length) return false;
+        breakpoints[breakpointCount++] = linear;
+        return true;
+    }
+
+    @Override
+    public void removeBreakpoint(long linear) {
+        for (int i = 0; i < breakpointCount; i++) {
+            if (breakpoints[i] != linear) continue;
+            breakpoints[i] = breakpoints[--breakpointCount];
+            if (reportedBreakpoint == linear) reportedBreakpoint = -1;
+            return;
+        }
+    }
+
+    @Override
+    public boolean setMonitorTrap(boolean on) {
+        if (!backend.guestDebug()) return false;
+        monitorTrap = on;
+        return true;
+    }
+
+    /**
+     * Sets KVM's guest-debug state for the next entry, only when it changes: the breakpoints in
+     * DR0-DR3 with their local-enable bits in DR7, and single-stepping while a step is asked for or
+     * while the vCPU steps over the breakpoint it stopped at (no RF needed: the breakpoints are off
+     * for that one instruction).
+     */
+    private void programGuestDebug() {
+        if (!steppingOver && breakpointCount > 0 && reportedBreakpoint >= 0 && rip() == reportedBreakpoint) steppingOver = true;
+        boolean step = steppingOver || monitorTrap;
+        boolean armed = breakpointCount > 0 && !steppingOver;
+        int control = step || armed ? GUESTDBG_ENABLE : 0;
+        if (step) control |= GUESTDBG_SINGLESTEP;
+        if (armed) control |= GUESTDBG_USE_HW_BP;
+        long[] regs = null;
+        if (armed) {
+            regs = new long[8];
+            for (int i = 0; i < breakpointCount; i++) {
+                regs[i] = breakpoints[i];
+                regs[7] |= 1L << (2 * i); // L0-L3; R/W = 00 (execute) and LEN = 00
+            }
+        }
+        if (control == debugControl && java.util.Arrays.equals(regs, debugRegs)) return;
+        vcpu.setGuestDebug(control, regs);
+        debugControl = control;
+        debugRegs = regs;
+    }
+
+    /**
+     * KVM_EXIT_DEBUG: a single-step trap (DR6.BS) ends a step-over silently or a requested step as a
+     * MONITOR_TRAP_FLAG exit; a breakpoint hit (DR6.B0-B3) stops before the instruction as the
+     * interpreter's breakpoints do (vector 1, "breakpoint", guest-linear = the address); anything
+     * else is the guest's own #DB or #BP, reported as an exception exit. False: go on running.
+     */
+    private boolean debugExit(ExitInfo info) {
+        long dr6 = run.get(ValueLayout.JAVA_LONG, RUN_DEBUG_DR6);
+        int vector = run.get(ValueLayout.JAVA_INT, RUN_DEBUG_EXCEPTION);
+        long at = rip();
+        if (vector == 1 && (dr6 & (1 << 14)) != 0 && (steppingOver || monitorTrap)) {
+            steppingOver = false;
+            reportedBreakpoint = -1;
+            if (!monitorTrap) return false;
+            monitorTrap = false;
+            info.reset(ExitReason.MONITOR_TRAP_FLAG);
+            info.rip = at;
+            info.message = "single step";
+            return true;
+        }
+        if (vector == 1 && (dr6 & 0xf) != 0 && breakpointCount > 0) {
+            reportedBreakpoint = at;
+            info.reset(ExitReason.EXCEPTION_NMI);
+            info.vector = 1;
+            info.rip = at;
+            info.guestLinear = at;
+            info.qualification = dr6 & 0x600f;
+            info.message = "breakpoint";
+            return true;
+        }
+        return translate(info);
     }
 
     // ---- control from other threads

@@ -56,6 +56,30 @@ class GdbE2eTest {
         }
     }
 
+    /**
+     * The same stub on KVM: gdb's breakpoint lands in DR0 through KVM_SET_GUEST_DEBUG, stepi is a
+     * KVM single-step trap, and continuing from the breakpoint steps over it with DR0 off.
+     */
+    @Test
+    void onKvmBreakpointsAreDebugRegistersAndStepiIsASingleStepTrap() throws Exception {
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = HelloGuestTest.helloVm(hv, "kvm");
+            GdbStub stub = vm.gdb(0);
+            String out = gdb(stub.getPort(), p -> { },
+                    "break *0x1043", "continue", "info registers eip", "stepi", "p/x $eip", "p/x $ecx", "stepi", "p/x $eip",
+                    "delete", "break *0x104e", "continue", "p/x $eip", "detach");
+            assertLine(out, "^Breakpoint 1 at 0x1043$");
+            assertLine(out, "^Breakpoint 1, 0x00001043 in \\?\\? \\(\\)$");
+            assertLine(out, "^eip\\s+0x1043\\s+0x1043$");
+            assertLine(out, "^\\$1 = 0x1048$");
+            assertLine(out, "^\\$2 = 0x1e$");
+            assertLine(out, "^\\$3 = 0x104c$");
+            assertLine(out, "^Breakpoint 2, 0x0000104e in \\?\\? \\(\\)$");
+            assertLine(out, "^\\$4 = 0x104e$");
+            assertEquals("Hello from the guest!\nNow in 32-bit protected mode.\n", vm.getSerialOutput(), "the rep outsb ran between the breakpoints");
+        }
+    }
+
     @Test
     void continueToTheHaltIsASigtrapAndTheSessionGoesOn() throws Exception {
         try (Hypervisor hv = Hypervisor.create()) {
