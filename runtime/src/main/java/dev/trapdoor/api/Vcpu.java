@@ -160,6 +160,16 @@ public final class Vcpu {
         if (costs.chargeTime && backend.instructionsRetired() >= 0) vm.time().charge(costs.nanos(cycles));
     }
 
+    /** The VM's virtual time as this vCPU sees it now, also from inside a run. */
+    long virtualNow() {
+        return vm.time().now(backend);
+    }
+
+    /** A device moved the clock's next deadline from the vCPU's thread (mid-run or in an exit): come back in time for it. */
+    void deadlineMoved() {
+        if (running) backend.setInstructionLimit(Math.min(vm.time().limitWhileRunning(backend), stepTarget));
+    }
+
     /** Equivalent of {@link #run()}, for the debugger habit of saying continue. */
     public RunResult cont() {
         return run();
