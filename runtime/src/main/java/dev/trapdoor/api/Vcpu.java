@@ -270,7 +270,15 @@ public final class Vcpu {
         return backend.injectException(vector, errorCode);
     }
 
+    private dev.trapdoor.backend.InterruptController interruptController;
+
+    /** Whether the board's interrupt controller asserts INTR now (a halted guest must not sleep through it). */
+    boolean interruptRequested() {
+        return interruptController != null && interruptController.hasInterrupt();
+    }
+
     void connectInterruptController(dev.trapdoor.backend.InterruptController c) {
+        interruptController = c;
         backend.setInterruptController(c);
     }
 
