@@ -24,6 +24,11 @@ class ApicBoardTest {
             + "c1e81066a3063200000f011dbe100000c705f000e0feff010000b0ffe621e6a1c705e003e0fe0b000000c7052003e0fe40000200c7058003e0fe"
             + "a0860100fbf4833d000500000a72f6faa100050000e7f4f4ff0500050000c705b000e0fe00000000cf8d76000000000000000000ffff0000009a"
             + "cf00ffff00000092cf001700a0100000070200300000";
+    /** LAPIC_TIMER built with -DNO_IRET: the handler drops its frame and jumps back to `sti; hlt` (for kvm_pvm, which cannot emulate IRET). */
+    static final String LAPIC_TIMER_NO_IRET = "0f0115c0100000ea0e100000080066b810008ed88ec08ed0bc00800000b88e10000066a30032000066c70502320000080066c70504320000008e"
+            + "c1e81066a3063200000f011dc6100000c705f000e0feff010000b0ffe621e6a1c705e003e0fe0b000000c7052003e0fe40000200c7058003e0fe"
+            + "a0860100833d000500000a7304fbf4ebf3faa100050000e7f4f4ff0500050000c705b000e0fe0000000083c40cebd58d74260090000000000000"
+            + "0000ffff0000009acf00ffff00000092cf001700a8100000070200300000";
     static final String PIT_VIA_IOAPIC = "0f0115d8100000ea0e100000080066b810008ed88ec08ed0bc00800000b8ac10000066a38831000066c7058a"
             + "310000080066c7058c310000008ec1e81066a38e3100000f011dde100000c705f000e0feff010000b0ffe621e6a1c7055003e0fe00070100c705"
             + "0000c0fe14000000c7051000c0fe31000000c7050000c0fe15000000c7051000c0fe00000000b034e643b0e8e640b003e640fbf4833d00050000"
@@ -49,6 +54,15 @@ class ApicBoardTest {
             LocalApic lapic = (LocalApic) vm.device("lapic");
             assertEquals(10, lapic.acknowledgeCount());
             assertEquals(0, ((DualPic) vm.device("pic")).acknowledgeCount());
+        }
+    }
+
+    @Test
+    void theNoIretVariantCountsTheSame() {
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = flatVm(hv, LAPIC_TIMER_NO_IRET, "64K");
+            RunResult r = vm.run();
+            assertEquals((10 << 1) | 1, r.status(), r.toString());
         }
     }
 

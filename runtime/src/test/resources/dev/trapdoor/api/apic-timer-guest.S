@@ -35,6 +35,15 @@ start:
   mov $0x03, %al
   out %al, $0x40
 #endif
+#ifdef NO_IRET
+resume:
+  cmpl $10, count
+  jae 3f
+  sti
+  hlt
+  jmp resume
+3:
+#else
   sti
 #ifdef SPIN
 2: nop
@@ -43,6 +52,7 @@ start:
 #endif
   cmpl $10, count
   jb 2b
+#endif
   cli
   mov count, %eax
   out %eax, $0xf4
@@ -50,7 +60,12 @@ start:
 handler:
   incl count
   movl $0, 0xfee000b0
+#ifdef NO_IRET
+  add $12, %esp
+  jmp resume
+#else
   iret
+#endif
 .align 8
 gdt: .quad 0
   .quad 0x00cf9a000000ffff
