@@ -43,9 +43,24 @@ final class ApicWiring {
         CpuidTable cpuid = vm.getCpuid();
         CpuidTable.Leaf l = cpuid.get(1, 0);
         cpuid.set(1, 0, new CpuidTable.Leaf(l.eax(), l.ebx() & 0x00ffffff, l.ecx(), l.edx() | CpuidTable.EDX_APIC));
+        if ("interp".equals(vm.getBackend())) enumerateCrystalClock(cpuid);
         vm.addDevice("lapic", w.lapic);
         vm.addDevice("ioapic", w.ioapic);
         return w;
+    }
+
+    /**
+     * CPUID leaf 0x15 (SDM Vol. 2A, CPUID: TSC and nominal core crystal clock): on the interpreter
+     * the TSC and the APIC timer's input both run at 1 GHz of virtual time, so the ratio is 1/1 and
+     * the crystal 1 GHz. "The APIC timer frequency will be the processor's bus clock or core crystal
+     * clock frequency (when TSC/core crystal clock ratio is enumerated in CPUID leaf 0x15)" (SDM Vol.
+     * 3A, 11.5.4): an OS then knows the timer's rate and need not calibrate it against the PIT. The
+     * maximum basic leaf rises to 0x15; the leaves between answer zeros (nothing enumerated).
+     */
+    private static void enumerateCrystalClock(CpuidTable cpuid) {
+        CpuidTable.Leaf max = cpuid.get(0, 0);
+        if (Integer.compareUnsigned(max.eax(), 0x15) < 0) cpuid.set(0, 0, new CpuidTable.Leaf(0x15, max.ebx(), max.ecx(), max.edx()));
+        cpuid.set(0x15, 0, new CpuidTable.Leaf(1, 1, (int) dev.trapdoor.devices.apic.LocalApic.TIMER_HZ, 0));
     }
 
     LocalApic lapic() { return lapic; }

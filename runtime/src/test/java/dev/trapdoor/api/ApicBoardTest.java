@@ -116,6 +116,10 @@ class ApicBoardTest {
         try (Hypervisor hv = Hypervisor.create()) {
             Vm with = hv.newVm().board("pc").memory("1M").build();
             assertNotEquals(0, with.getCpuid().get(1, 0).edx() & CpuidTable.EDX_APIC);
+            assertEquals(new CpuidTable.Leaf(1, 1, 1_000_000_000, 0), with.getCpuid().get(0x15, 0),
+                    "TSC = crystal = the APIC timer's 1 GHz input (SDM 11.5.4)");
+            assertEquals(0x15, with.getCpuid().get(0, 0).eax());
+            assertEquals(new CpuidTable.Leaf(0, 0, 0, 0), with.getCpuid().get(7, 0), "leaves below 0x15 enumerate nothing");
             assertEquals(0xfee00900L, with.getMsrs().read(LocalApic.IA32_APIC_BASE));
             assertFalse(with.getMsrs().write(LocalApic.IA32_APIC_BASE, 0xfee00d00L), "x2APIC enable: #GP");
             assertFalse(with.getMsrs().write(LocalApic.IA32_APIC_BASE, 0x00000900L), "onto RAM: refused");
@@ -124,6 +128,7 @@ class ApicBoardTest {
             assertNull(with.memory().physical().regionAt(0xfee00000L));
             Vm without = hv.newVm().board("pc").apic(false).memory("1M").build();
             assertEquals(0, without.getCpuid().get(1, 0).edx() & CpuidTable.EDX_APIC);
+            assertEquals(1, without.getCpuid().get(0, 0).eax());
             assertNull(without.getMsrs().read(LocalApic.IA32_APIC_BASE));
             assertFalse(without.getDevices().containsKey("lapic"));
             assertEquals(0, without.memory().physical().read32(MpTableLayout.EBDA), "no MP table without APICs");

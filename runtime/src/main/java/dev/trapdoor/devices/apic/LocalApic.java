@@ -29,6 +29,8 @@ public final class LocalApic implements InterruptController, MmioDevice {
     public static final long BASE_BSP = 1 << 8, BASE_ENABLE = 1 << 11;
     /** Version 0x14 (an integrated xAPIC), six LVT entries (max LVT 5), no EOI-broadcast suppression. */
     public static final int VERSION = 0x00050014;
+    /** The timer's input clock (before the divider): 1 GHz, one tick per virtual nanosecond. */
+    public static final long TIMER_HZ = ApicTimer.BUS_HZ;
 
     // Register offsets (SDM Table 11-1).
     static final int ID = 0x20, VER = 0x30, TPR = 0x80, APR = 0x90, PPR = 0xa0, EOI = 0xb0, RRD = 0xc0, LDR = 0xd0,
@@ -427,7 +429,6 @@ public final class LocalApic implements InterruptController, MmioDevice {
         svr = value & 0x3ff; // vector, APIC software enable, focus processor checking
         if ((svr & SVR_ENABLE) == 0) {
             for (int i = 0; i < LVT_COUNT; i++) lvt[i] |= MASKED; // SDM 11.4.7.2
-            timer.setPeriodic((lvt[L_TIMER] & PERIODIC) != 0);
         }
     }
 
