@@ -1,5 +1,6 @@
 package dev.trapdoor.api;
 
+import dev.trapdoor.backend.InterruptController;
 import dev.trapdoor.devices.CharBackend;
 import dev.trapdoor.devices.DebugExit;
 import dev.trapdoor.devices.IoBus;
@@ -37,11 +38,17 @@ public enum Boards {
         };
     }
 
-    /** Wires the board's devices on vm's bus; returns the interrupt controller, or null (MINI). */
-    DualPic wire(Vm vm, IoBus io, CharBackend console, int debugExitPort, int debugExitSize, long ramBytes) {
+    /**
+     * Wires the board's devices on vm's bus; returns the vCPU's interrupt controller, or null
+     * (MINI). With apic, PC also has a local APIC and an IO-APIC ({@link ApicWiring}): the
+     * controller is then the local APIC, and ISA IRQs reach both the 8259 and the IO-APIC.
+     */
+    InterruptController wire(Vm vm, IoBus io, CharBackend console, int debugExitPort, int debugExitSize, long ramBytes, boolean apic) {
         VirtualClock clock = vm.getClock();
-        DualPic pic = this == PC ? new DualPic() : null;
-        IrqLine com1 = pic != null ? pic.irq(Uart16550.COM1_IRQ) : IrqLine.NONE;
+        ApicWiring apics = this == PC && apic ? ApicWiring.create(vm) : null;
+        DualPic pic = this == PC ? new DualPic(apics != null ? apics.picOutput() : IrqLine.NONE) : null;
+        java.util.function.IntFunction<IrqLine> isa = n -> apics != null ? apics.isaIrq(pic, n) : pic.irq(n);
+        IrqLine com1 = pic != null ? isa.apply(Uart16550.COM1_IRQ) : IrqLine.NONE;
         Uart16550 uart = new Uart16550(console, com1);
         io.map("serial0", Uart16550.COM1_BASE, Uart16550.PORTS, uart);
         vm.addDevice("serial0", uart);
@@ -58,7 +65,7 @@ public enum Boards {
 
         pic.mapOn(io);
         vm.addDevice("pic", pic);
-        I8254Pit pit = new I8254Pit(clock, pic.irq(0));
+        I8254Pit pit = new I8254Pit(clock, isa.apply(0));
         io.map("pit", I8254Pit.BASE, I8254Pit.PORTS, pit);
         vm.addDevice("pit", pit);
         // What firmware leaves behind (SeaBIOS's timer setup, QEMU's PIT reset): channel 0 in
@@ -71,11 +78,11 @@ public enum Boards {
         io.map("port61", 0x61, 1, portB);
         vm.addDevice("port61", portB);
         // The RTC's wall clock starts at a fixed epoch so runs replay exactly (2026-01-01T00:00:00Z).
-        Mc146818Rtc rtc = new Mc146818Rtc(clock, pic.irq(8), 1767225600L);
+        Mc146818Rtc rtc = new Mc146818Rtc(clock, isa.apply(8), 1767225600L);
         rtc.setMemorySize(ramBytes);
         io.map("rtc", Mc146818Rtc.BASE, Mc146818Rtc.PORTS, rtc);
         vm.addDevice("rtc", rtc);
-        I8042 kbc = new I8042(pic.irq(1), pic.irq(12), vm);
+        I8042 kbc = new I8042(isa.apply(1), isa.apply(12), vm);
         kbc.mapOn(io);
         vm.addDevice("i8042", kbc);
         PciBus bus = new PciBus();
@@ -84,6 +91,8 @@ public enum Boards {
         PciHostBridge host = new PciHostBridge(bus, vm);
         host.mapOn(io);
         vm.addDevice("pci", host);
-        return pic;
+        if (apics == null) return pic;
+        apics.finish(pic, ramBytes);
+        return apics.lapic();
     }
 }

@@ -73,7 +73,8 @@ final class DefaultExitHandler {
      */
     private static RunResult halt(Vm vm, Vcpu vcpu, Exit e) {
         boolean interruptible = (vcpu.get("eflags") & 0x200) != 0;
-        if (interruptible && vm.time().idle()) return null;
+        // An interrupt that became pending on the way out (a timer the exit's cost made due) wakes it at once.
+        if (interruptible && (vcpu.interruptRequested() || vm.time().idle())) return null;
         return stop(StopReason.HALTED, e, interruptible ? "" : "interrupts disabled");
     }
 

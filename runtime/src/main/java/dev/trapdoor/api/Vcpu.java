@@ -180,6 +180,16 @@ public final class Vcpu {
         if (costs.chargeTime && backend.instructionsRetired() >= 0) vm.time().charge(costs.nanos(cycles));
     }
 
+    /** The VM's virtual time as this vCPU sees it now, also from inside a run. */
+    long virtualNow() {
+        return vm.time().now(backend);
+    }
+
+    /** A device moved the clock's next deadline from the vCPU's thread (mid-run or in an exit): come back in time for it. */
+    void deadlineMoved() {
+        if (running) backend.setInstructionLimit(Math.min(vm.time().limitWhileRunning(backend), stepTarget));
+    }
+
     /** Equivalent of {@link #run()}, for the debugger habit of saying continue. */
     public RunResult cont() {
         return run();
@@ -378,7 +388,15 @@ public final class Vcpu {
         return backend.injectException(vector, errorCode);
     }
 
+    private dev.trapdoor.backend.InterruptController interruptController;
+
+    /** Whether the board's interrupt controller asserts INTR now (a halted guest must not sleep through it). */
+    boolean interruptRequested() {
+        return interruptController != null && interruptController.hasInterrupt();
+    }
+
     void connectInterruptController(dev.trapdoor.backend.InterruptController c) {
+        interruptController = c;
         backend.setInterruptController(c);
     }
 

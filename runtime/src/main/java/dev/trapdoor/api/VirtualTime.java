@@ -50,6 +50,29 @@ final class VirtualTime {
         return retired + Math.max(1, insns);
     }
 
+    /**
+     * The virtual time now, from inside a run: the clock was last synced at lastRetired, and the
+     * instructions retired since then have taken their time too (a device read mid-run, such as the
+     * local APIC's current count, sees it).
+     */
+    long now(VcpuBackend cpu) {
+        long retired = cpu.instructionsRetired();
+        if (retired < 0 || lastRetired < 0 || retired <= lastRetired) return clock.now();
+        return clock.now() + (retired - lastRetired) * nanosPerInstruction;
+    }
+
+    /**
+     * The retired-instruction count at which a running backend must come back for the next timer
+     * deadline, counted from the last sync (a device scheduled it mid-run); Long.MAX_VALUE for none
+     * or where the backend cannot count.
+     */
+    long limitWhileRunning(VcpuBackend cpu) {
+        long deadline = clock.nextDeadline();
+        if (cpu.instructionsRetired() < 0 || lastRetired < 0 || deadline == Long.MAX_VALUE) return Long.MAX_VALUE;
+        long wait = Math.max(0, deadline - clock.now());
+        return lastRetired + Math.max(1, (wait + nanosPerInstruction - 1) / nanosPerInstruction);
+    }
+
     /** Moves the clock by the time an exit and entry took (the cost model's cycles), firing what becomes due. */
     void charge(long nanos) {
         if (nanos > 0) clock.advanceAndRun(clock.now() + nanos);

@@ -62,6 +62,16 @@ public final class Vm implements AutoCloseable, MachineControl {
     }
 
     void addVcpu(Vcpu v) { vcpus.add(v); }
+
+    /** Virtual time as vCPU 0 sees it (finer than the clock while it runs); the clock before there is a vCPU. */
+    long virtualNow() {
+        return vcpus.isEmpty() ? time.clock().now() : vcpus.get(0).virtualNow();
+    }
+
+    /** A device on vCPU 0's thread moved a timer deadline. */
+    void deadlineMoved() {
+        if (!vcpus.isEmpty()) vcpus.get(0).deadlineMoved();
+    }
     void addDevice(String name, Object device) { devices.put(name, device); }
     void setConsole(CharBackend c) { console = c; }
 

@@ -27,6 +27,7 @@ public final class VmBuilder {
     private int vcpus = 1;
     private CpuidTable cpuid;
     private Boards board = Boards.MINI;
+    private boolean apic = true;
 
     VmBuilder(Hypervisor hypervisor) {
         this.hypervisor = hypervisor;
@@ -51,6 +52,8 @@ public final class VmBuilder {
     public VmBuilder cpuid(CpuidTable t) { cpuid = t; return this; }
     /** mini (the seed's mini VMM, the default) or pc (PIC, PIT, RTC, i8042, PCI; COM1 on IRQ 4). */
     public VmBuilder board(Object b) { board = Boards.of(b); return this; }
+    /** Whether the pc board has a local APIC and an IO-APIC (default true; false: the 8259 alone, CPUID without APIC). */
+    public VmBuilder apic(boolean on) { apic = on; return this; }
 
     /** Applies a map of options, as Groovy's named arguments give them: name, memory, backend, console, debugExit. */
     public VmBuilder options(Map<String, ?> opts) {
@@ -64,8 +67,9 @@ public final class VmBuilder {
                 case "debugExit" -> debugExit(((Number) v).intValue());
                 case "vcpus", "cpus" -> vcpus(((Number) v).intValue());
                 case "board", "machine" -> board(v);
+                case "apic" -> apic(Boolean.parseBoolean(String.valueOf(v)));
                 default -> throw new IllegalArgumentException("unknown VM option '" + e.getKey()
-                        + "': use name, memory, backend, board, console, debugExit, vcpus");
+                        + "': use name, memory, backend, board, apic, console, debugExit, vcpus");
             }
         }
         return this;
@@ -83,7 +87,7 @@ public final class VmBuilder {
             Vm vm = new Vm(vmName, be, phys, io, cpuid != null ? cpuid : be.defaultCpuid());
             CharBackend out = console != null ? console : new BufferCharBackend();
             vm.setConsole(out);
-            var pic = board.wire(vm, io, out, debugExitPort, debugExitSize, memory);
+            var pic = board.wire(vm, io, out, debugExitPort, debugExitSize, memory, apic);
             be.syncMemory(phys);
             for (int i = 0; i < vcpus; i++) {
                 var vb = be.createVcpu(i);

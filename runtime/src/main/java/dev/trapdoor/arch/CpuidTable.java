@@ -18,7 +18,7 @@ public final class CpuidTable {
     private final Map<Long, Leaf> leaves = new TreeMap<>();
 
     /** CPUID.1:EDX feature bits (SDM Vol. 2A, CPUID, Table 3-11). */
-    public static final int EDX_FPU = 1, EDX_PSE = 1 << 3, EDX_TSC = 1 << 4, EDX_MSR = 1 << 5, EDX_PAE = 1 << 6, EDX_CX8 = 1 << 8,
+    public static final int EDX_FPU = 1, EDX_PSE = 1 << 3, EDX_TSC = 1 << 4, EDX_MSR = 1 << 5, EDX_PAE = 1 << 6, EDX_CX8 = 1 << 8, EDX_APIC = 1 << 9,
             EDX_SEP = 1 << 11, EDX_PGE = 1 << 13, EDX_CMOV = 1 << 15, EDX_FXSR = 1 << 24;
     /** CPUID.80000001H:EDX bit 20: execute-disable (EFER.NXE, PAE bit 63). */
     public static final int EXT_EDX_NX = 1 << 20;

@@ -680,6 +680,8 @@ final class Cpu extends Exec {
 
     void setInstructionLimit(long limit) {
         instructionLimit = limit;
+        // Also while running: a device that moved its deadline from inside the run (an MMIO timer write) is met in time.
+        runLimit = Math.min(instructionLimit, timerDeadline);
     }
 
     /** Delivered at the start of the next run, with EIP at the instruction that exited (a fault). */

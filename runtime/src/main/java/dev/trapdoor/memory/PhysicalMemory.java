@@ -57,6 +57,14 @@ public final class PhysicalMemory implements AutoCloseable {
         return add(new Region.Mmio(name, base, size, device));
     }
 
+    /** Unmaps a device window (a local APIC moved through IA32_APIC_BASE); the space becomes unassigned. */
+    public synchronized void removeMmio(Region.Mmio r) {
+        if (!regions.remove(r)) return;
+        for (long p = r.base() >>> PAGE_SHIFT; p < r.end() >>> PAGE_SHIFT; p++) {
+            if (pages[(int) p] == r) pages[(int) p] = null;
+        }
+    }
+
     private static void checkRange(long base, long size) {
         if (size <= 0) throw new IllegalArgumentException("region size must be positive: " + size);
         if ((base & (PAGE_SIZE - 1)) != 0 || (size & (PAGE_SIZE - 1)) != 0)
