@@ -30,6 +30,10 @@ public final class Vcpu {
     private volatile boolean running;
     /** Retired-instruction count at which a step ends, or Long.MAX_VALUE when not stepping. */
     private long stepTarget = Long.MAX_VALUE;
+    /** Interrupts and NMIs that exited, waiting for VM-entry injection (interpreter only). */
+    private final EventInjector events = new EventInjector();
+    /** Controls turned off for one natively stepped instruction (DefaultExitHandler), restored at the MTF exit; null if none. */
+    NativeStep nativeStep;
 
     Vcpu(Vm vm, int index, VcpuBackend backend) {
         this.vm = vm;
@@ -134,6 +138,7 @@ public final class Vcpu {
                 if (r != null) return r;
             }
             while (true) {
+                events.beforeEntry(this);
                 syncRegistersIn();
                 backend.setInstructionLimit(Math.min(vm.time().limit(backend), stepTarget));
                 backend.run(info);
@@ -262,6 +267,25 @@ public final class Vcpu {
 
     void connectInterruptController(dev.trapdoor.backend.InterruptController c) {
         backend.setInterruptController(c);
+    }
+
+    /** Raises NMI: delivered through vector 2, or an exit with "NMI exiting". False where the backend cannot. */
+    public boolean injectNmi() {
+        return backend.injectNmi();
+    }
+
+    /** The VMM's INTA cycle after an external-interrupt exit without "acknowledge interrupt on exit"; -1 if none. */
+    int acknowledgeInterrupt() {
+        return backend.acknowledgeInterrupt();
+    }
+
+    EventInjector events() {
+        return events;
+    }
+
+    /** The interpreter's vCPU, or null on another backend. */
+    dev.trapdoor.cpu.InterpreterVcpu interpreter() {
+        return backend instanceof dev.trapdoor.cpu.InterpreterVcpu i ? i : null;
     }
 
     /** Requests an external interrupt (delivered when the guest can take it). */

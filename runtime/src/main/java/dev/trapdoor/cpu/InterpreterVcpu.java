@@ -107,6 +107,14 @@ public final class InterpreterVcpu implements VcpuBackend {
         return cpu.acknowledgeInterrupt();
     }
 
+    /**
+     * Whether MOV to CRn (0, 2, 3, 4) of value passes this CPU's checks (SDM Vol. 2, MOV to CR: #GP(0)
+     * otherwise), for a VMM emulating the write after a CR-access exit.
+     */
+    public static boolean controlWriteValid(int n, long value) {
+        return (value >>> 32) == 0 && SystemOps.controlValueValid(n, (int) value);
+    }
+
     /** DRn as MOV from DR reads it (DR4/DR5 alias DR6/DR7), for a VMM emulating MOV DR. */
     public int debugRegister(int n) {
         return cpu.dr[n == 4 || n == 5 ? n + 2 : n & 7];

@@ -435,6 +435,15 @@ abstract class SystemOps extends FpuOps {
         }
     }
 
+    /** The #GP(0) checks of MOV to CR0/CR4 (PG without PE, NW without CD, CR4 bits this CPU lacks), for a VMM emulating the write. */
+    static boolean controlValueValid(int n, int v) {
+        return switch (n) {
+            case 0 -> !((v & CR0_PG) != 0 && (v & CR0_PE) == 0) && !((v & (1 << 29)) != 0 && (v & (1 << 30)) == 0);
+            case 4 -> (v & ~CR4_SUPPORTED) == 0;
+            default -> true;
+        };
+    }
+
     static final int CR4_PCE = 1 << 8;
     static final int CR4_SUPPORTED = (1 << 2) | (1 << 3) | CR4_PSE | (1 << 7) | (1 << 8) | (1 << 9);
 
