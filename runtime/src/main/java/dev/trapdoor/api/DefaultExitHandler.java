@@ -32,7 +32,7 @@ final class DefaultExitHandler {
             // (the pending interrupt, if any, is then taken). A script that wants to inject watches this reason.
             // (The event injector keeps it on while it has an interrupt waiting for the window.)
             case INTERRUPT_WINDOW -> {
-                if (!vcpu.events().interruptPending()) openWindow(vcpu);
+                if (!vcpu.events().windowOpened(vcpu)) openWindow(vcpu);
                 yield null;
             }
             case NMI_WINDOW -> {
@@ -124,17 +124,10 @@ final class DefaultExitHandler {
         if (v != null) v.disable(VmcsField.PROC_BASED_CONTROLS, "NMI_WINDOW_EXITING");
     }
 
-    /**
-     * External-interrupt exiting: the vector from the exit's interruption information when the CPU
-     * acknowledged it on exit, else the VMM runs the INTA cycle itself; either way the interrupt
-     * is injected into the guest when it can take it (EventInjector).
-     */
+    /** External-interrupt exiting: the event injector takes the interrupt to the guest (acknowledged on exit or not). */
     private static void externalInterrupt(Vcpu vcpu) {
         Vmcs v = vcpu.getVmcs();
-        if (v == null) return;
-        long info = v.read(VmcsField.VM_EXIT_INTERRUPTION_INFO);
-        int vector = InterruptionInfo.valid(info) ? InterruptionInfo.vector(info) : vcpu.acknowledgeInterrupt();
-        if (vector >= 0) vcpu.events().queueInterrupt(vector);
+        if (v != null) vcpu.events().externalInterruptExit(vcpu, v);
     }
 
     /**
