@@ -15,6 +15,13 @@ import java.lang.foreign.MemorySegment;
  * What the VMM does with an exit no script took: emulate the device access on the buses, answer
  * CPUID from the VM's table, or stop the run with the reason. A plain function of (vm, vcpu,
  * exit), so tests call it with made-up exits. Returns null to re-enter the guest.
+ *
+ * <p>Every exit a script can turn on with a VMCS control has an answer that keeps the guest
+ * correct: interrupts and NMIs that exited are injected when the guest can take them
+ * ({@link EventInjector}), intercepted exceptions are reflected, CR and DR accesses emulated
+ * ({@link ControlAccessEmulator}), VMCALL answered ({@link Hypercalls}), descriptor-table
+ * instructions run natively for one MTF step ({@link NativeStep}), WBINVD/INVD/MONITOR/MWAIT
+ * skipped and RDPMC answered with #GP(0) as the CPU would.
  */
 final class DefaultExitHandler {
     private DefaultExitHandler() {}
