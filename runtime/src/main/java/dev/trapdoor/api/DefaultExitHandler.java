@@ -49,7 +49,11 @@ final class DefaultExitHandler {
             case EXTERNAL_INTERRUPT -> { externalInterrupt(vcpu); yield null; }
             // An MTF exit ends a native step, or is one step of a script's stepping: re-enter either way.
             case MONITOR_TRAP_FLAG -> { NativeStep.finish(vcpu); yield null; }
-            case CR_ACCESS -> { ControlAccessEmulator.crAccess(vcpu, e); yield null; }
+            case CR_ACCESS -> {
+                if (vcpu.getVmcs() == null) yield stop(StopReason.UNHANDLED_EXIT, e, "CR access without a VMCS");
+                ControlAccessEmulator.crAccess(vcpu, e);
+                yield null;
+            }
             case DR_ACCESS -> ControlAccessEmulator.drAccess(vcpu, e) ? null : stop(StopReason.UNHANDLED_EXIT, e, "MOV DR");
             case VMCALL -> hypercall(vm, vcpu, e);
             // The descriptor-table instructions run natively for one step with the control off (NativeStep).

@@ -48,7 +48,9 @@ final class EventInjector {
      * for its virtual PIC. Until then external-interrupt exiting is suspended and interrupt-window
      * exiting asked for (an interrupt that exits regardless of IF, SDM 25.3, would otherwise exit
      * at every instruction while the guest runs with IF = 0). With "acknowledge interrupt on exit"
-     * the CPU already ran the cycle: that vector waits for the window as it is.
+     * the CPU already ran the cycle: that vector waits for the window as it is, and is stale if the
+     * guest reprograms its controller meanwhile (an 8259 requesting IRQ0 from power-up gives vector
+     * 0 before Linux programs it): leave that control off for guests that start with IF = 0.
      */
     void externalInterruptExit(Vcpu vcpu, Vmcs v) {
         long info = v.read(VmcsField.VM_EXIT_INTERRUPTION_INFO);
