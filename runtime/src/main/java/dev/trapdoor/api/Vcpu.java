@@ -32,6 +32,10 @@ public final class Vcpu {
     private long stepTarget = Long.MAX_VALUE;
     /** Single steps still to take on a backend that steps by trap (KVM), 0 otherwise. */
     private long trapSteps;
+    /** Interrupts and NMIs that exited, waiting for VM-entry injection (interpreter only). */
+    private final EventInjector events = new EventInjector();
+    /** Controls turned off for one natively stepped instruction (DefaultExitHandler), restored at the MTF exit; null if none. */
+    NativeStep nativeStep;
 
     Vcpu(Vm vm, int index, VcpuBackend backend) {
         this.vm = vm;
@@ -148,6 +152,7 @@ public final class Vcpu {
                 if (r != null) return r;
             }
             while (true) {
+                events.beforeEntry(this);
                 syncRegistersIn();
                 backend.setInstructionLimit(Math.min(vm.time().limit(backend), stepTarget));
                 if (trapSteps > 0) backend.setMonitorTrap(true);
@@ -398,6 +403,25 @@ public final class Vcpu {
     void connectInterruptController(dev.trapdoor.backend.InterruptController c) {
         interruptController = c;
         backend.setInterruptController(c);
+    }
+
+    /** Raises NMI: delivered through vector 2, or an exit with "NMI exiting". False where the backend cannot. */
+    public boolean injectNmi() {
+        return backend.injectNmi();
+    }
+
+    /** The VMM's INTA cycle after an external-interrupt exit without "acknowledge interrupt on exit"; -1 if none. */
+    int acknowledgeInterrupt() {
+        return backend.acknowledgeInterrupt();
+    }
+
+    EventInjector events() {
+        return events;
+    }
+
+    /** The interpreter's vCPU, or null on another backend. */
+    dev.trapdoor.cpu.InterpreterVcpu interpreter() {
+        return backend instanceof dev.trapdoor.cpu.InterpreterVcpu i ? i : null;
     }
 
     /** Requests an external interrupt (delivered when the guest can take it). */

@@ -39,6 +39,7 @@ public final class Vm implements AutoCloseable, MachineControl {
     private final ExitCostModel exitCosts = new ExitCostModel();
     private final VirtualTime time = new VirtualTime(new dev.trapdoor.devices.clock.VirtualClock());
     private final MsrTable msrs = MsrTable.p6();
+    private final Hypercalls hypercalls = new Hypercalls();
     private final List<ExitWatch> watches = new CopyOnWriteArrayList<>();
     private final DebugStopSet debugStops = new DebugStopSet(this);
     private final Map<String, Object> devices = new LinkedHashMap<>();
@@ -85,6 +86,8 @@ public final class Vm implements AutoCloseable, MachineControl {
     public CpuidTable getCpuid() { return cpuid; }
     /** The model-specific registers RDMSR/WRMSR exits are answered from. */
     public MsrTable getMsrs() { return msrs; }
+    /** The VMCALL functions the runtime answers (see {@link Hypercalls} for the ABI): {@code vm.hypercalls.on(n) { vcpu -> ... }}. */
+    public Hypercalls getHypercalls() { return hypercalls; }
     /** The VM's virtual clock: device timers run on it; on the interpreter it is the instruction count. */
     public dev.trapdoor.devices.clock.VirtualClock getClock() { return time.clock(); }
     /** Virtual nanoseconds one guest instruction takes on the interpreter (default 1: a 1 GHz, 1-IPC CPU). */

@@ -35,6 +35,16 @@ public interface VcpuBackend extends AutoCloseable {
      */
     default void setInterruptController(InterruptController controller) { }
 
+    /** Raises the NMI input (delivered, or an exit under "NMI exiting", when nothing blocks it). False where the backend cannot. */
+    default boolean injectNmi() { return false; }
+
+    /**
+     * The interrupt-acknowledge cycle run by the VMM after an external-interrupt exit without
+     * "acknowledge interrupt on exit": the vector of the interrupt the vCPU exited for (its own
+     * queue first, then the controller's), or -1 if none is requested.
+     */
+    default int acknowledgeInterrupt() { return -1; }
+
     /**
      * The VMX-preemption-timer idea on an instruction clock: once {@link #instructionsRetired()}
      * reaches limit, run() returns with PREEMPTION_TIMER, so the VMM can fire its device timers on

@@ -28,6 +28,8 @@ final class Cpu extends Exec {
     private int seenEpoch;
     private volatile boolean stopRequested;
     private volatile boolean irqPending;
+    /** An NMI is waiting for the boundary where nothing blocks it (set from any thread). */
+    volatile boolean nmiPending;
     private final int[] irqVectors = new int[8];
     private volatile Thread runner;
     private final Decoder.CodeSource fetcher = this::fetchCode;
@@ -92,6 +94,8 @@ final class Cpu extends Exec {
         }
         procCtl = vmcs.procBased();
         pinCtl = vmcs.pinBased();
+        proc2Ctl = vmcs.procBased2();
+        nmiBlocked = (vmcs.read(VmcsField.GUEST_INTERRUPTIBILITY_STATE) & VmxEvents.BLOCKING_BY_NMI) != 0; // the VMM may change it (27.3.2.5)
         vectoringInfo = 0;
         vectoringError = 0;
         timerDeadline = (pinCtl & PinBased.ACTIVATE_PREEMPTION_TIMER) != 0
@@ -147,6 +151,12 @@ final class Cpu extends Exec {
 
     private void runLoop() {
         if (debugDirty) rebuildDebug();
+        String badControls = VmxEvents.checkControls(pinCtl, procCtl);
+        if (badControls != null) {
+            VmxEntry.failEntry(this, vmcs, badControls);
+            return;
+        }
+        boolean mtf = (procCtl & ProcBased.MONITOR_TRAP_FLAG) != 0;
         if (pendingIo != null) {
             try {
                 completeIo();
@@ -160,6 +170,11 @@ final class Cpu extends Exec {
                 if (debug != null && debug.hasHits()) debugHit();
             }
             if (exiting()) return;
+            // The I/O instruction completed: the monitor trap flag's exit follows it (SDM 26.5.2).
+            if (mtf) {
+                VmxEvents.monitorTrap(this);
+                return;
+            }
         }
         if (pendingDebugTrap != 0) {
             int bits = pendingDebugTrap;
@@ -167,18 +182,27 @@ final class Cpu extends Exec {
             debugException(bits);
             if (exiting()) return;
         }
+        boolean injected = false;
         if (injectedVector >= 0) {
             int v = injectedVector;
             injectedVector = -1;
             insStart = eip;
             deliverException(v, injectedError);
             if (exiting()) return;
+            injected = true;
         }
         long entryInfo = vmcs.read(VmcsField.VM_ENTRY_INTERRUPTION_INFO);
         if (InterruptionInfo.valid(entryInfo)) {
             vmcs.store(VmcsField.VM_ENTRY_INTERRUPTION_INFO, entryInfo & ~(long) InterruptionInfo.VALID);
             if (!VmxEntry.inject(this, vmcs, entryInfo)) return;
             if (exiting()) return;
+            injected = true;
+        }
+        // MTF and event injection (SDM 26.5.2): the MTF exit is pending right after the injected event is delivered
+        // (or at once for the "pending MTF" injection, type 7 vector 0), before any guest instruction.
+        if (mtf && injected) {
+            VmxEvents.monitorTrap(this);
+            return;
         }
         boolean windowExiting = (procCtl & ProcBased.INTERRUPT_WINDOW_EXITING) != 0;
         Block prev = null;
@@ -196,22 +220,9 @@ final class Cpu extends Exec {
                 if (retired >= timerDeadline) exit.message = "VMX-preemption timer";
                 return;
             }
-            if (windowExiting && interruptsEnabled() && retired > interruptShadowUntil) {
-                // Interrupt-window exiting (SDM 26.7.5): before any instruction once IF=1 and nothing blocks; it also ends HLT.
-                halted = false;
-                exit.reset(ExitReason.INTERRUPT_WINDOW);
-                exit.rip = eip & 0xffffffffL;
-                return;
-            }
-            if (interruptsEnabled() && retired > interruptShadowUntil) {
-                if (irqPending) {
-                    takeInterrupt();
-                    if (exiting()) return;
-                } else if (intr != null && intr.hasInterrupt()) {
-                    takeExternalInterrupt(intr.acknowledge());
-                    if (exiting()) return;
-                }
-            }
+            // An exit the boundary made itself (a window, NMI or external-interrupt exit) ends the run; one that event
+            // delivery raised goes through exiting(), which may let a debugger's vector stop continue.
+            if (VmxEvents.boundary(this, windowExiting) && (!exitPending || exiting())) return;
             if (halted) {
                 if (runLimit != Long.MAX_VALUE) {
                     // HLT without HLT exiting while a limit is set (the runtime's next device deadline, or the VMX-preemption
@@ -226,13 +237,17 @@ final class Cpu extends Exec {
                 waitForInterrupt();
                 continue;
             }
-            prev = runBlock(prev, windowExiting);
+            prev = runBlock(prev, windowExiting || mtf);
             if (exiting()) return;
+            if (mtf) {
+                VmxEvents.monitorTrap(this); // after one instruction, or after the fault it raised was delivered
+                return;
+            }
         }
     }
 
-    /** Runs the block at CS:EIP; returns it for chaining, or null after a fault. */
-    private Block runBlock(Block prev, boolean windowExiting) {
+    /** Runs the block at CS:EIP (one instruction when oneStep); returns it for chaining, or null after a fault. */
+    private Block runBlock(Block prev, boolean oneStep) {
         try {
             if (debugDirty) rebuildDebug();
             insStart = eip;
@@ -249,9 +264,9 @@ final class Cpu extends Exec {
             Insn[] insns = b.insns;
             int n = b.count;
             // An interrupt waiting out an STI/MOV SS shadow is taken right after the shadowed instruction.
-            if ((irqPending || intr != null) && interruptShadowUntil >= retired) n = (int) Math.min(n, interruptShadowUntil - retired + 1);
+            if ((irqPending || intr != null || nmiPending) && interruptShadowUntil >= retired) n = (int) Math.min(n, interruptShadowUntil - retired + 1);
             if (runLimit - retired < n) n = (int) Math.max(1, runLimit - retired);
-            if (windowExiting) n = 1; // the window can open after any instruction (STI, POPF, IRET)
+            if (oneStep) n = 1; // a window can open after any instruction (STI, POPF, IRET); MTF exits after each
             // EFLAGS.TF: one instruction, then a single-step #DB trap (SDM Vol. 3B, 18.3.1.4).
             boolean singleStep = (flagsRest & TF) != 0;
             if (singleStep) n = 1;
@@ -408,10 +423,47 @@ final class Cpu extends Exec {
         }
     }
 
-    private void takeInterrupt() {
-        int vector = takeVector();
-        if (vector < 0) return;
-        takeExternalInterrupt(vector);
+    /** INTR is asserted: a vector queued by {@link #injectInterrupt} or the interrupt controller's request. */
+    boolean interruptRequested() {
+        return irqPending || (intr != null && intr.hasInterrupt());
+    }
+
+    /** The INTA cycle: the highest queued vector, else the controller's; -1 if nothing is requested. */
+    int acknowledgeInterrupt() {
+        if (irqPending) {
+            int v = takeVector();
+            if (v >= 0) return v;
+        }
+        return intr != null && intr.hasInterrupt() ? intr.acknowledge() : -1;
+    }
+
+    /** Delivers the requested external interrupt through the IDT (IF=1, nothing blocks it). */
+    void takePendingInterrupt() {
+        int vector = acknowledgeInterrupt();
+        if (vector >= 0) takeExternalInterrupt(vector);
+    }
+
+    /** An NMI through vector 2 (SDM Vol. 3A, 6.7.1): it blocks further NMIs until IRET. */
+    void takeNmi() {
+        halted = false;
+        insStart = eip;
+        nmiBlocked = true;
+        delivering = VmxEvents.NMI_INFO;
+        try {
+            deliver(2, -1, eip, false, true);
+        } catch (CpuFault f) {
+            eip = insStart;
+            deliverException(faultVector, faultError);
+        } finally {
+            delivering = 0;
+        }
+    }
+
+    /** Raises NMI (edge-triggered: one pending at most, SDM Vol. 3A, 6.7.1). */
+    void injectNmi() {
+        nmiPending = true;
+        Thread t = runner;
+        if (t != null) LockSupport.unpark(t);
     }
 
     private void takeExternalInterrupt(int vector) {
@@ -431,10 +483,7 @@ final class Cpu extends Exec {
     /** HLT without HLT exiting: the vCPU sleeps until an interrupt it can take, or a stop request. */
     private void waitForInterrupt() {
         while (!stopRequested) {
-            if ((irqPending || (intr != null && intr.hasInterrupt())) && interruptsEnabled()) {
-                halted = false;
-                return;
-            }
+            if (VmxEvents.wakes(this)) return; // the boundary events take it (and end HLT) or exit for it
             LockSupport.parkNanos(1_000_000L);
         }
     }

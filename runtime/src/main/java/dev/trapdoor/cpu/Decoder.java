@@ -66,6 +66,7 @@ public final class Decoder {
             if (row.group != null) {
                 row = (d.mod == 3 && row.groupMod3 != null) ? row.groupMod3[d.reg] : row.group[d.reg];
                 if (row.op == Ops.VMCALL && d.rm != 1) row = OpcodeTable.INVALID; // 0F 01 C1 only
+                else if (row == OpcodeTable.MONITOR_ROW) row = d.rm == 0 ? row : d.rm == 1 ? OpcodeTable.MWAIT_ROW : OpcodeTable.INVALID;
             }
             if (row.has(Row.FORCE_REG)) d.mod = 3;
             if (d.mod != 3) {

@@ -259,7 +259,7 @@ abstract class Exec extends SystemOps {
             case MOV_SE -> {
                 if (i.reg > 5 || i.reg == CS) throw ud();
                 loadSegment(i.reg, readE(i, 2));
-                if (i.reg == SS) interruptShadowUntil = retired + 1;
+                if (i.reg == SS) blockByMovSs();
             }
             case MOVZX -> setReg(i.reg, i.osize, readE(i, i.sub) & mask(i.sub));
             case MOVSX -> setReg(i.reg, i.osize, signExtend(readE(i, i.sub), i.sub));
@@ -330,7 +330,7 @@ abstract class Exec extends SystemOps {
                 int sel = read(SS, sp, os);
                 loadSegment(i.sub, sel);
                 setSp(sp + os);
-                if (i.sub == SS) interruptShadowUntil = retired + 1;
+                if (i.sub == SS) blockByMovSs();
             }
             case PUSHF -> pushf(os);
             case POPF -> popf(os);
@@ -414,7 +414,10 @@ abstract class Exec extends SystemOps {
             case INTO -> {
                 if (of()) softwareInterrupt(4, i, true);
             }
-            default -> iret(os);
+            default -> {
+                iret(os);
+                iretUnblocksNmi();
+            }
         }
     }
 }

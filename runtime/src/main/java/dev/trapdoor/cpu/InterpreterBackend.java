@@ -20,7 +20,9 @@ public final class InterpreterBackend implements Backend {
             ExitReason.STOP_REQUEST, ExitReason.PREEMPTION_TIMER,
             // exits that VMCS controls turn on
             ExitReason.INTERRUPT_WINDOW, ExitReason.INVLPG, ExitReason.RDTSC, ExitReason.VMCALL, ExitReason.CR_ACCESS,
-            ExitReason.DR_ACCESS, ExitReason.PAUSE));
+            ExitReason.DR_ACCESS, ExitReason.PAUSE, ExitReason.EXTERNAL_INTERRUPT, ExitReason.NMI_WINDOW,
+            ExitReason.MONITOR_TRAP_FLAG, ExitReason.MONITOR, ExitReason.MWAIT, ExitReason.RDPMC, ExitReason.WBINVD,
+            ExitReason.INVD, ExitReason.GDTR_IDTR_ACCESS, ExitReason.LDTR_TR_ACCESS));
 
     private PhysicalMemory memory;
     private BlockCache cache;

@@ -97,6 +97,35 @@ public final class InterpreterVcpu implements VcpuBackend {
     }
 
     @Override
+    public boolean injectNmi() {
+        cpu.injectNmi();
+        return true;
+    }
+
+    @Override
+    public int acknowledgeInterrupt() {
+        return cpu.acknowledgeInterrupt();
+    }
+
+    /**
+     * Whether MOV to CRn (0, 2, 3, 4) of value passes this CPU's checks (SDM Vol. 2, MOV to CR: #GP(0)
+     * otherwise), for a VMM emulating the write after a CR-access exit.
+     */
+    public static boolean controlWriteValid(int n, long value) {
+        return (value >>> 32) == 0 && SystemOps.controlValueValid(n, (int) value);
+    }
+
+    /** DRn as MOV from DR reads it (DR4/DR5 alias DR6/DR7), for a VMM emulating MOV DR. */
+    public int debugRegister(int n) {
+        return cpu.dr[n == 4 || n == 5 ? n + 2 : n & 7];
+    }
+
+    /** DRn as MOV to DR writes it: DR6 and DR7 keep their fixed bits (SDM Vol. 3B, 18.2.3-18.2.4). */
+    public void setDebugRegister(int n, int v) {
+        cpu.writeDebugRegister(n == 4 || n == 5 ? n + 2 : n & 7, v);
+    }
+
+    @Override
     public void setInterruptController(InterruptController controller) {
         cpu.setInterruptController(controller);
     }

@@ -19,6 +19,14 @@ abstract class Interrupts extends Segments {
     final Vmcs vmcs;
     /** The primary processor-based and pin-based controls, read from {@link #vmcs} at each entry (the guest cannot change them). */
     int procCtl, pinCtl;
+    /** The secondary processor-based controls in force this entry (0 unless "activate secondary controls"). */
+    int proc2Ctl;
+    /**
+     * Blocking by NMI (SDM Vol. 3C, Table 25-3 bit 3): set by delivering an NMI, cleared by IRET. With
+     * "virtual NMIs" it is virtual-NMI blocking instead; with "NMI exiting" and no virtual NMIs IRET
+     * leaves it alone (25.3, IRET).
+     */
+    boolean nmiBlocked;
     ExitInfo exit = new ExitInfo();
     /** Set by anything that fills {@link #exit}; the run loop returns when it sees it. */
     boolean exitPending;
@@ -36,6 +44,17 @@ abstract class Interrupts extends Segments {
 
     final boolean procControl(int bit) {
         return (procCtl & bit) != 0;
+    }
+
+    final boolean proc2Control(int bit) {
+        return (proc2Ctl & bit) != 0;
+    }
+
+    /** IRET's effect on NMI blocking in VMX non-root operation (SDM Vol. 3C, 25.3, IRET). */
+    final void iretUnblocksNmi() {
+        boolean nmiExiting = (pinCtl & dev.trapdoor.vmx.PinBased.NMI_EXITING) != 0;
+        boolean virtualNmis = (pinCtl & dev.trapdoor.vmx.PinBased.VIRTUAL_NMIS) != 0;
+        if (!nmiExiting || virtualNmis) nmiBlocked = false;
     }
 
     /**

@@ -14,6 +14,9 @@ public final class OpcodeTable {
     private OpcodeTable() {}
 
     static final Row INVALID = new Row(null, UD, 0, new Operand[0], 0, null, null);
+    /** 0F 01 C8 and C9 (SDM Table A-6): one group slot, told apart by r/m in the decoder. */
+    static final Row MONITOR_ROW = new Row("monitor", MONITOR, 0, new Operand[0], Row.NO_SUFFIX, null, null);
+    static final Row MWAIT_ROW = new Row("mwait", MWAIT, 0, new Operand[0], Row.NO_SUFFIX | Row.END, null, null);
 
     static final Row[] ONE_BYTE = new Row[256];
     static final Row[] TWO_BYTE = new Row[256];
@@ -292,6 +295,7 @@ public final class OpcodeTable {
         g7[7] = row("invlpg", INVLPG, 0, "M", MEM_ONLY | PRIV | END | NO_SUFFIX);
         Row[] g7m3 = invalid8(); // monitor/mwait/... live here (SDM Table A-6); #UD for now
         g7m3[0] = row("vmcall", VMCALL, 0, "", END | NO_SUFFIX); // C1 only: the decoder makes C0, C2-C7 invalid
+        g7m3[1] = MONITOR_ROW; // C8 monitor, C9 mwait (the decoder picks by r/m), CA-CF invalid
         g7m3[4] = g7[4];
         g7m3[6] = g7[6];
         TWO_BYTE[0x01] = group(g7, g7m3);
@@ -299,7 +303,7 @@ public final class OpcodeTable {
         two(0x02, "lar", LAR, 0, "Gv,Ev", 0);
         two(0x03, "lsl", LSL, 0, "Gv,Ev", 0);
         two(0x06, "clts", CLTS, 0, "", PRIV);
-        two(0x08, "invd", WBINVD, 0, "", PRIV);
+        two(0x08, "invd", WBINVD, 1, "", PRIV); // sub 1: INVD exits unconditionally under VMX
         two(0x09, "wbinvd", WBINVD, 0, "", PRIV);
         two(0x0b, "ud2", UD, 0, "", 0);
         Row[] g16 = invalid8(); // prefetch hints (SDM Table A-6 group 16): no cache to warm, so they do nothing

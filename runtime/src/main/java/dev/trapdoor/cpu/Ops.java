@@ -40,5 +40,6 @@ final class Ops {
     static final int LAR = 127, LSL = 128, VERRW = 129;  // VERRW sub: 0 verr 1 verw
     static final int RDPMC = 130;
     static final int VMCALL = 131;
-    static final int COUNT = 132;
+    static final int MONITOR = 132, MWAIT = 133;
+    static final int COUNT = 134;
 }

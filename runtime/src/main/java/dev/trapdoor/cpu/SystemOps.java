@@ -5,7 +5,9 @@ import dev.trapdoor.vmx.Vmcs;
 import dev.trapdoor.backend.MsrAccess;
 import dev.trapdoor.vmx.ExitQualifications;
 import dev.trapdoor.vmx.ExitReason;
+import dev.trapdoor.vmx.InstructionInformation;
 import dev.trapdoor.vmx.ProcBased;
+import dev.trapdoor.vmx.ProcBased2;
 import dev.trapdoor.vmx.VmcsField;
 
 import static dev.trapdoor.cpu.Ops.*;
@@ -19,6 +21,12 @@ abstract class SystemOps extends FpuOps {
     boolean halted;
     /** Retired-instruction count until which interrupts are inhibited (STI, MOV SS: SDM Vol. 3A, 6.8.3). */
     long interruptShadowUntil = -1;
+    /** The shadow in force comes from MOV SS / POP SS (interruptibility bit 1), not STI (bit 0); it also blocks NMIs. */
+    boolean movSsShadow;
+    /** MONITOR armed the address-range monitor (an MWAIT exit reports it in qualification bit 0). */
+    boolean monitorArmed;
+    /** VM-exit instruction information of a descriptor-table exit (SDM Tables 28-10, 28-11), read by {@link VmxExit}. */
+    long exitInstructionInfo;
     /** DR0-DR3, DR6, DR7 (indices 4 and 5 unused); {@link DebugUnit} acts on them. */
     final int[] dr = {0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400};
 
@@ -59,6 +67,7 @@ abstract class SystemOps extends FpuOps {
                 exitPending = true;
             }
             case LGDT, LIDT -> {
+                if (descriptorTableExit(i)) return;
                 int a = ea(i);
                 int limit = read16(i.seg, a);
                 int base = read32(i.seg, a + 2);
@@ -72,6 +81,7 @@ abstract class SystemOps extends FpuOps {
                 }
             }
             case SGDT, SIDT -> {
+                if (descriptorTableExit(i)) return;
                 int a = ea(i);
                 probeWrite(i.seg, a, 6);
                 write16(i.seg, a, i.op == SGDT ? gdtLimit : idtLimit);
@@ -121,7 +131,12 @@ abstract class SystemOps extends FpuOps {
                 }
                 invalidatePage(segBase[i.seg] + ea(i));
             }
-            case WBINVD -> { }
+            case WBINVD -> {
+                // INVD (sub 1) exits unconditionally (SDM 26.1.2), WBINVD with "WBINVD exiting" (26.1.3); otherwise no cache to flush.
+                if (i.sub == 1) instructionExit(ExitReason.INVD, i, 0);
+                else if (proc2Control(ProcBased2.WBINVD_EXITING)) instructionExit(ExitReason.WBINVD, i, 0);
+            }
+            case MONITOR, MWAIT -> monitorMwait(i);
             case RDTSC -> {
                 // Virtual time: the TSC counts retired instructions plus the VMX TSC offset the
                 // runtime keeps equal to the time the guest spent halted, so runs are reproducible.
@@ -136,12 +151,14 @@ abstract class SystemOps extends FpuOps {
             }
             case SLDT, STR -> {
                 if (!protectedMode()) throw ud();
+                if (descriptorTableExit(i)) return;
                 int sel = i.op == SLDT ? ldtrSel : trSel;
                 if (i.mod == 3) setReg(i.rm, i.osize, sel);
                 else write16(i.seg, ea(i), sel);
             }
             case LLDT, LTR -> {
                 if (!protectedMode()) throw ud();
+                if (descriptorTableExit(i)) return;
                 int sel = readE(i, 2);
                 if (i.op == LLDT) loadLdt(sel);
                 else loadTaskRegister(sel);
@@ -169,7 +186,16 @@ abstract class SystemOps extends FpuOps {
             case SYSENTER -> sysenter();
             case SYSEXIT -> sysexit();
             case LAR, LSL, VERRW -> descriptorQuery(i);
-            case RDPMC -> throw gp(0); // no performance counters: every counter index is invalid (SDM Vol. 2, RDPMC)
+            case RDPMC -> {
+                // SDM Vol. 2, RDPMC: #GP(0) at CPL > 0 unless CR4.PCE, before any exit (26.1.1); no performance
+                // counters here, so every counter index is invalid when it does not exit.
+                if ((cr4 & CR4_PCE) == 0 && protectedMode() && cpl != 0) throw gp(0);
+                if (procControl(ProcBased.RDPMC_EXITING)) {
+                    instructionExit(ExitReason.RDPMC, i, 0);
+                    return;
+                }
+                throw gp(0);
+            }
             case BOUND -> {
                 // SDM Vol. 2, BOUND: signed bounds at [m] and [m+size]; outside them is #BR.
                 int a = ea(i), os = i.osize;
@@ -209,10 +235,7 @@ abstract class SystemOps extends FpuOps {
                     return;
                 }
                 if ((dr[7] & DebugUnit.DR7_GD) != 0) throw generalDetect();
-                int v = gpr[i.rm];
-                // DR6 and DR7 reserved bits read as fixed values (SDM Vol. 3B, 18.2.3 and 18.2.4).
-                dr[n] = n == 6 ? (v & 0xe00f) | 0xffff0ff0 : n == 7 ? (v & 0xffff2bff) | 0x400 : v;
-                if (n != 6) debugDirty = true; // MOV DR ends its block: the run loop rebuilds the conditions before the next
+                writeDebugRegister(n, gpr[i.rm]);
             }
             case VMCALL -> {
                 // 0F 01 C1 (the decoder makes C0, C2-C7 invalid: this CPU has no VMX instructions of its own).
@@ -237,11 +260,73 @@ abstract class SystemOps extends FpuOps {
                 if (op == 5) {
                     flagsRest &= ~IF;
                 } else {
-                    if ((flagsRest & IF) == 0) interruptShadowUntil = retired + 1;
+                    if ((flagsRest & IF) == 0) {
+                        interruptShadowUntil = retired + 1;
+                        movSsShadow = false;
+                    }
                     flagsRest |= IF;
                 }
             }
             default -> throw ud();
+        }
+    }
+
+    /** MOV SS and POP SS block interrupts, NMIs and debug traps for one instruction (SDM Vol. 3A, 6.8.3). */
+    final void blockByMovSs() {
+        interruptShadowUntil = retired + 1;
+        movSsShadow = true;
+    }
+
+    /**
+     * Descriptor-table exiting (SDM 26.1.3, secondary control bit 2): LGDT, LIDT, SGDT, SIDT exit
+     * with reason 46, LLDT, LTR, SLDT, STR with 47, before the operand is read or written. The
+     * qualification is the operand's displacement (28.2.1), the instruction information Table 28-10 or 28-11.
+     */
+    private boolean descriptorTableExit(Insn i) {
+        if (!proc2Control(ProcBased2.DESCRIPTOR_TABLE_EXITING)) return false;
+        boolean gdtIdt = i.op == LGDT || i.op == LIDT || i.op == SGDT || i.op == SIDT;
+        int identity = switch (i.op) {
+            case SGDT -> InstructionInformation.SGDT;
+            case SIDT -> InstructionInformation.SIDT;
+            case LGDT -> InstructionInformation.LGDT;
+            case LIDT -> InstructionInformation.LIDT;
+            case SLDT -> InstructionInformation.SLDT;
+            case STR -> InstructionInformation.STR;
+            case LLDT -> InstructionInformation.LLDT;
+            default -> InstructionInformation.LTR;
+        };
+        long info;
+        if (gdtIdt) info = InstructionInformation.descriptorTable(identity, i.asize, i.osize, i.seg, i.base, i.index, i.scale);
+        else if (i.mod == 3) info = InstructionInformation.ldtrTrRegister(identity, i.rm);
+        else info = InstructionInformation.ldtrTrMemory(identity, i.asize, i.seg, i.base, i.index, i.scale);
+        instructionExit(gdtIdt ? ExitReason.GDTR_IDTR_ACCESS : ExitReason.LDTR_TR_ACCESS, i, i.mod == 3 ? 0 : i.disp & 0xffffffffL);
+        exitInstructionInfo = info;
+        return true;
+    }
+
+    /**
+     * MONITOR (0F 01 C8) and MWAIT (0F 01 C9), SDM Vol. 2: #UD at CPL > 0 (a privilege fault, so it
+     * comes before the exit, 26.1.1), then MONITOR exiting / MWAIT exiting (26.1.3; MWAIT's
+     * qualification bit 0 says whether the monitor was armed). Executed here, MONITOR arms the
+     * monitor at DS:EAX (its address checks apply) and MWAIT returns at once: the SDM lets MWAIT
+     * wake for implementation-specific reasons, and nothing else here writes the monitored line
+     * while the only vCPU waits.
+     */
+    private void monitorMwait(Insn i) {
+        if (protectedMode() && cpl != 0) throw ud();
+        boolean monitor = i.op == MONITOR;
+        if (procControl(monitor ? ProcBased.MONITOR_EXITING : ProcBased.MWAIT_EXITING)) {
+            instructionExit(monitor ? ExitReason.MONITOR : ExitReason.MWAIT, i, !monitor && monitorArmed ? 1 : 0);
+            return;
+        }
+        if (monitor) {
+            int seg = i.segOverride >= 0 ? i.segOverride : DS;
+            int off = i.asize == 4 ? gpr[EAX] : gpr[EAX] & 0xffff;
+            read8(seg, off); // the segment and paging checks of a read (SDM: #GP, #PF)
+            monitorArmed = true;
+        } else {
+            if (gpr[ECX] != 0) throw gp(0); // no MWAIT extensions (CPUID leaf 5 is not reported)
+            monitorArmed = false;
         }
     }
 
@@ -400,6 +485,17 @@ abstract class SystemOps extends FpuOps {
         }
     }
 
+    /** The #GP(0) checks of MOV to CR0/CR4 (PG without PE, NW without CD, CR4 bits this CPU lacks), for a VMM emulating the write. */
+    static boolean controlValueValid(int n, int v) {
+        return switch (n) {
+            case 0 -> !((v & CR0_PG) != 0 && (v & CR0_PE) == 0) && !((v & (1 << 29)) != 0 && (v & (1 << 30)) == 0);
+            case 4 -> (v & ~CR4_SUPPORTED) == 0;
+            default -> true;
+        };
+    }
+
+    static final int CR4_PCE = 1 << 8;
+
     // ---- SYSENTER / SYSEXIT (SDM Vol. 2, SYSENTER and SYSEXIT)
 
     static final int MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
@@ -503,6 +599,16 @@ abstract class SystemOps extends FpuOps {
         debugDirty = true;
         flagsRest |= RF;
         return fault(1, -1);
+    }
+
+    /**
+     * MOV to DRn (n already resolved from DR4/DR5), by the guest or a VMM emulating it: DR6 and DR7
+     * reserved bits read as fixed values (SDM Vol. 3B, 18.2.3 and 18.2.4); a change to DR0-3 or DR7
+     * ends the block so that the run loop rebuilds the debug conditions before the next.
+     */
+    final void writeDebugRegister(int n, int v) {
+        dr[n] = n == 6 ? (v & 0xe00f) | 0xffff0ff0 : n == 7 ? (v & 0xffff2bff) | 0x400 : v;
+        if (n != 6) debugDirty = true;
     }
 
     /** DR4 and DR5 alias DR6 and DR7 unless CR4.DE makes them #UD (SDM Vol. 3B, 18.2.2). */

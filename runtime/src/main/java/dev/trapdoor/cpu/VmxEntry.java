@@ -2,6 +2,7 @@ package dev.trapdoor.cpu;
 
 import dev.trapdoor.vmx.ExitReason;
 import dev.trapdoor.vmx.InterruptionInfo;
+import dev.trapdoor.vmx.ProcBased;
 import dev.trapdoor.vmx.Vmcs;
 import dev.trapdoor.vmx.VmcsField;
 
@@ -26,15 +27,14 @@ final class VmxEntry {
         int vector = InterruptionInfo.vector(info);
         int type = InterruptionInfo.type(info);
         boolean hasError = InterruptionInfo.errorCodeValid(info);
-        String bad = check(vector, type, hasError, info, cpu.protectedMode());
+        boolean mtf = (cpu.procCtl & ProcBased.MONITOR_TRAP_FLAG) != 0;
+        String bad = check(vector, type, hasError, info, cpu.protectedMode(), mtf);
+        if (bad == null) bad = checkBlocking(type, cpu);
         if (bad != null) {
-            vmcs.store(VmcsField.VM_INSTRUCTION_ERROR, VMXERR_ENTRY_INVALID_CONTROLS);
-            cpu.exit.reset(ExitReason.INTERNAL_ERROR);
-            cpu.exit.rip = cpu.eip & 0xffffffffL;
-            cpu.exit.message = "VM entry with invalid control fields (VM-instruction error 7): " + bad;
-            cpu.exitPending = true;
+            failEntry(cpu, vmcs, bad);
             return false;
         }
+        if (type == InterruptionInfo.TYPE_OTHER_EVENT) return true; // pending MTF VM exit: nothing to deliver (27.6.2)
         int error = hasError ? (int) vmcs.read(VmcsField.VM_ENTRY_EXCEPTION_ERROR_CODE) : -1;
         int length = (int) vmcs.read(VmcsField.VM_ENTRY_INSTRUCTION_LENGTH);
         cpu.halted = false; // an injected event ends HLT (activity state becomes active, SDM 27.6.1)
@@ -45,7 +45,12 @@ final class VmxEntry {
         try {
             switch (type) {
                 case InterruptionInfo.TYPE_EXTERNAL_INTERRUPT -> cpu.deliver(vector, -1, cpu.eip, false, true);
-                case InterruptionInfo.TYPE_NMI, InterruptionInfo.TYPE_HARDWARE_EXCEPTION -> cpu.deliver(vector, error, cpu.eip, false, false);
+                case InterruptionInfo.TYPE_NMI -> {
+                    // An injected NMI blocks NMIs, or with "virtual NMIs" sets virtual-NMI blocking (27.6.1.2): the same bit here.
+                    cpu.nmiBlocked = true;
+                    cpu.deliver(vector, -1, cpu.eip, false, false);
+                }
+                case InterruptionInfo.TYPE_HARDWARE_EXCEPTION -> cpu.deliver(vector, error, cpu.eip, false, false);
                 // Software interrupts and exceptions return past the instruction (the entry's instruction length);
                 // INT n and INT3/INTO check the gate's DPL, INT1 (privileged software exception) does not (SDM 27.6.1.1).
                 case InterruptionInfo.TYPE_SOFTWARE_INTERRUPT, InterruptionInfo.TYPE_SOFTWARE_EXCEPTION ->
@@ -61,11 +66,44 @@ final class VmxEntry {
         return true;
     }
 
+    /** A VM entry that fails its checks (VM-instruction error 7): the run ends with INTERNAL_ERROR saying why. */
+    static void failEntry(Cpu cpu, Vmcs vmcs, String why) {
+        vmcs.store(VmcsField.VM_INSTRUCTION_ERROR, VMXERR_ENTRY_INVALID_CONTROLS);
+        cpu.exit.reset(ExitReason.INTERNAL_ERROR);
+        cpu.exit.rip = cpu.eip & 0xffffffffL;
+        cpu.exit.message = "VM entry with invalid control fields (VM-instruction error 7): " + why;
+        cpu.exitPending = true;
+    }
+
+    /**
+     * The guest-state checks of SDM 27.3.1.5 that tie the injected event to the interruptibility
+     * state: an external interrupt needs RFLAGS.IF = 1 and no blocking by STI or MOV SS; an NMI no
+     * blocking by MOV SS and, with "virtual NMIs", no virtual-NMI blocking.
+     */
+    static String checkBlocking(int type, Cpu cpu) {
+        boolean shadow = cpu.interruptShadowUntil >= cpu.retired;
+        if (type == InterruptionInfo.TYPE_EXTERNAL_INTERRUPT) {
+            if (!cpu.interruptsEnabled()) return "an external interrupt injected with RFLAGS.IF = 0";
+            if (shadow) return "an external interrupt injected under blocking by STI or MOV SS";
+        }
+        if (type == InterruptionInfo.TYPE_NMI) {
+            if (shadow && cpu.movSsShadow) return "an NMI injected under blocking by MOV SS";
+            if (cpu.nmiBlocked && (cpu.pinCtl & dev.trapdoor.vmx.PinBased.VIRTUAL_NMIS) != 0) return "an NMI injected under virtual-NMI blocking";
+        }
+        return null;
+    }
+
     /** The checks of SDM 27.2.1.3 on the VM-entry interruption-information field; null if it passes. */
     static String check(int vector, int type, boolean hasError, long info, boolean protectedMode) {
+        return check(vector, type, hasError, info, protectedMode, false);
+    }
+
+    static String check(int vector, int type, boolean hasError, long info, boolean protectedMode, boolean monitorTrapFlag) {
         if (!InterruptionInfo.entryReservedBitsClear(info)) return "reserved bits 30:12 set";
         if (type == 1) return "type 1 is reserved";
-        if (type == InterruptionInfo.TYPE_OTHER_EVENT) return "type 7 (other event) needs the monitor trap flag";
+        // Type 7 vector 0 is the "pending MTF VM exit" and needs the monitor trap flag; other vectors are reserved.
+        if (type == InterruptionInfo.TYPE_OTHER_EVENT && (!monitorTrapFlag || vector != 0))
+            return "type 7 (other event) is only vector 0 with the monitor trap flag";
         if (type == InterruptionInfo.TYPE_NMI && vector != 2) return "an NMI has vector 2";
         if (type == InterruptionInfo.TYPE_HARDWARE_EXCEPTION && vector > 31) return "a hardware exception has a vector 0-31";
         boolean wantsError = type == InterruptionInfo.TYPE_HARDWARE_EXCEPTION && protectedMode && InterruptionInfo.exceptionHasErrorCode(vector);

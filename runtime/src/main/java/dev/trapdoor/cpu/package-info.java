@@ -54,9 +54,20 @@
  *       the linear address), RDTSC (and "use TSC offsetting" adding TSC_OFFSET to the runtime's
  *       offset), PAUSE (F3 90), VMCALL (0F 01 C1, always), the exception bitmap with #PF error-code
  *       mask/match, interrupt-window exiting, the VMX-preemption timer (one tick per retired
- *       instruction; "save VMX-preemption timer value" honoured), triple fault;</li>
- *   <li>VM-entry event injection of every type but "other event" ({@code VmxEntry}, with the checks
- *       of 27.2.1.3: a bad field fails the entry with VM-instruction error 7);</li>
+ *       instruction; "save VMX-preemption timer value" honoured), triple fault, INVD (always),
+ *       MONITOR/MWAIT (MWAIT's qualification says whether the monitor is armed), RDPMC, WBINVD and
+ *       descriptor-table exiting (reasons 46/47 with the instruction information of Tables
+ *       28-10/28-11, {@code vmx.InstructionInformation});</li>
+ *   <li>events at instruction boundaries ({@code VmxEvents}, in the SDM's priority order):
+ *       NMI-window exiting, NMIs (NMI exiting, virtual NMIs with IRET ending virtual-NMI blocking;
+ *       without NMI exiting delivery through vector 2 and NMI blocking until IRET), external-interrupt
+ *       exiting (RFLAGS.IF does not mask, STI/MOV SS blocking does) with or without "acknowledge
+ *       interrupt on exit", and the monitor trap flag (an exit after each instruction, after a
+ *       delivered fault, and after an injected event); interruptibility state bits 0, 1 and 3;</li>
+ *   <li>VM-entry event injection of every type, type 7 being the pending MTF exit ({@code VmxEntry},
+ *       with the checks of 27.2.1.3 and of 27.3.1.5 against IF and the interruptibility state, and the
+ *       control checks of 27.2.1.1 on the NMI controls: a bad field fails the entry with VM-instruction
+ *       error 7);</li>
  *   <li>exit recording ({@code VmxExit}): reason, qualification, lengths, interruption information,
  *       IDT-vectoring information for exits during the delivery of an injected event, an external
  *       interrupt, a software interrupt or a nested exception (#DF), INS/OUTS instruction
@@ -66,12 +77,15 @@
  * timer is due), it leaves at once with a PREEMPTION_TIMER exit whose message is "halted" and
  * stays halted: the runtime skips virtual time to the deadline as for an HLT exit (the timer may
  * raise the interrupt that wakes it) and re-enters. Without a limit it sleeps until an injected
- * interrupt or a stop request. Not honoured: NMI and external-interrupt exiting, NMI windows,
- * the monitor trap flag, MWAIT/MONITOR/RDPMC/WBINVD/descriptor-table exiting, TPR shadow and APIC
- * virtualization, PAUSE-loop exiting. EPT and VPID are honoured by the Mmu: with "enable EPT"
- * every guest-physical access (the guest's page-walk reads and A/D writes too) goes through the
- * EPT the EPT pointer names (memory.paging's EptWalker; violations and misconfigurations are
- * exits 48 and 49), and the TLB is kept per VPID, flushed at every entry when VPIDs are off.
- * Not modelled: EPT A/D-dirty logging (PML), #VE, EPTP switching, paging-structure caches.
+ * interrupt or a stop request. Not honoured: TPR shadow and APIC virtualization, PAUSE-loop
+ * exiting, posted interrupts, MTF after each iteration of a REP string instruction (it comes after
+ * the whole instruction); RDTSCP and XSETBV do not exist on this CPU. HLT exits trap-like (RIP past
+ * the HLT), where the SDM's exit is fault-like, because the runtime's HLT handling is shared with
+ * KVM, whose HLT exits come after the instruction. EPT and VPID are honoured by the Mmu: with
+ * "enable EPT" every guest-physical access (the guest's page-walk reads and A/D writes too) goes
+ * through the EPT the EPT pointer names (memory.paging's EptWalker; violations and
+ * misconfigurations are exits 48 and 49), and the TLB is kept per VPID, flushed at every entry
+ * when VPIDs are off. Not modelled: EPT A/D-dirty logging (PML), #VE, EPTP switching,
+ * paging-structure caches.
  */
 package dev.trapdoor.cpu;

@@ -342,6 +342,12 @@ class VmcsControlsTest {
         return g;
     }
 
+    static void interruptible(Guest g) {
+        X86Registers r = g.regs();
+        r.eflags |= 0x200;
+        g.vcpu.setRegisters(r);
+    }
+
     @Test
     void entryInjectsAHardwareExceptionWithItsErrorCode() {
         try (Guest g = injectionGuest()) {
@@ -359,6 +365,7 @@ class VmcsControlsTest {
     @Test
     void entryInjectsAnExternalInterruptAndASoftwareInterruptPastItsInstruction() {
         try (Guest g = injectionGuest()) {
+            interruptible(g); // SDM 27.3.1.4: injecting an external interrupt needs RFLAGS.IF = 1
             set(g, VmcsField.VM_ENTRY_INTERRUPTION_INFO, InterruptionInfo.encode(0x20, InterruptionInfo.TYPE_EXTERNAL_INTERRUPT, false) & 0xffffffffL);
             ExitInfo e = g.run();
             assertEquals(ExitReason.IO_INSTRUCTION, e.reason, e.message);
@@ -414,6 +421,7 @@ class VmcsControlsTest {
         try (Guest g = injectionGuest()) {
             // Vector 0x21 has no gate: delivering it raises #GP(0x21*8+2+EXT), which the bitmap turns into an exit.
             set(g, VmcsField.EXCEPTION_BITMAP, 1 << 13);
+            interruptible(g);
             set(g, VmcsField.VM_ENTRY_INTERRUPTION_INFO, InterruptionInfo.encode(0x21, InterruptionInfo.TYPE_EXTERNAL_INTERRUPT, false) & 0xffffffffL);
             ExitInfo e = g.run();
             assertEquals(ExitReason.EXCEPTION_NMI, e.reason);
