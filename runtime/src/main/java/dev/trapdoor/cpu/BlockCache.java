@@ -9,17 +9,30 @@ import java.util.ArrayList;
  * decoded for, shared by the vCPUs of one backend. Pages that hold blocks are marked in the
  * memory map; a write there (by a guest store or a host load) reaches {@link #codeWritten}, which
  * drops the blocks the write overlaps and unmarks pages left without blocks.
+ *
+ * <p>The cache is bounded: a guest that runs code at ever new addresses (random jumps across its
+ * RAM) would otherwise fill the host's heap. At {@link #MAX_BLOCKS} blocks every one is dropped and
+ * decoding starts afresh, as QEMU flushes its translation cache when the code buffer is full.
  */
 final class BlockCache implements PhysicalMemory.CodeWriteListener {
+    /** A Linux boot decodes some tens of thousands of blocks; this bounds a hostile guest at a few hundred MB. */
+    static final int MAX_BLOCKS = 1 << 17;
+
     private final PhysicalMemory memory;
+    private final int maxBlocks;
     private final LongMap<Block> blocks = new LongMap<>(4096);
     private final LongMap<ArrayList<Block>> byPage = new LongMap<>(1024);
     /** Bumped whenever a page becomes a code page: vCPUs then drop their write-TLB entries. */
     private volatile int codePageEpoch;
-    private long decoded, invalidated;
+    private long decoded, invalidated, flushes;
 
     BlockCache(PhysicalMemory memory) {
+        this(memory, MAX_BLOCKS);
+    }
+
+    BlockCache(PhysicalMemory memory, int maxBlocks) {
         this.memory = memory;
+        this.maxBlocks = maxBlocks;
         memory.addCodeWriteListener(this);
     }
 
@@ -34,6 +47,7 @@ final class BlockCache implements PhysicalMemory.CodeWriteListener {
     synchronized void put(Block b) {
         Block old = blocks.get(key(b.phys, b.code32));
         if (old != null) remove(old);
+        else if (blocks.size() >= maxBlocks) flushAll();
         blocks.put(key(b.phys, b.code32), b);
         boolean marked = false;
         for (int k = 0; k < b.pageCount(); k++) {
@@ -85,6 +99,20 @@ final class BlockCache implements PhysicalMemory.CodeWriteListener {
                 memory.clearCodePage(p << 12);
             }
         }
+    }
+
+    /** Drops every block (chains to them see {@code valid == false}) and unmarks every code page. */
+    private void flushAll() {
+        blocks.forEachValue(b -> b.valid = false);
+        invalidated += blocks.size();
+        byPage.forEachKey(p -> memory.clearCodePage(p << 12));
+        blocks.clear();
+        byPage.clear();
+        flushes++;
+    }
+
+    synchronized long flushes() {
+        return flushes;
     }
 
     synchronized int size() {

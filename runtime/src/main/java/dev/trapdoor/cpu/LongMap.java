@@ -71,6 +71,21 @@ final class LongMap<V> {
         return size;
     }
 
+    /** Calls action on every value (no changes to the map meanwhile). */
+    void forEachValue(java.util.function.Consumer<V> action) {
+        for (Object v : values) {
+            if (v != null) {
+                @SuppressWarnings("unchecked") V value = (V) v;
+                action.accept(value);
+            }
+        }
+    }
+
+    /** Calls action on every key (no changes to the map meanwhile). */
+    void forEachKey(java.util.function.LongConsumer action) {
+        for (int i = 0; i < keys.length; i++) if (values[i] != null) action.accept(keys[i]);
+    }
+
     void clear() {
         java.util.Arrays.fill(values, null);
         size = 0;

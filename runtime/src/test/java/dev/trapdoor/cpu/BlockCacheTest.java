@@ -28,6 +28,30 @@ class BlockCacheTest {
         }
     }
 
+    /** A guest that runs code at ever new addresses cannot grow the cache without bound: at the limit it starts afresh. */
+    @Test
+    void theCacheIsBoundedAndAFlushInvalidatesEveryBlockAndCodePage() {
+        try (dev.trapdoor.memory.PhysicalMemory m = new dev.trapdoor.memory.PhysicalMemory()) {
+            m.addRam("ram", 0, 1 << 20);
+            BlockCache cache = new BlockCache(m, 8);
+            java.util.List<Block> made = new java.util.ArrayList<>();
+            for (int k = 0; k < 20; k++) {
+                long phys = 0x1000L * (k + 1);
+                Block b = new Block(phys, true, new Insn[0], 0, phys >>> 12, -1, 1, 1);
+                cache.put(b);
+                made.add(b);
+                assertTrue(cache.size() <= 8, "size " + cache.size());
+            }
+            assertEquals(2, cache.flushes());
+            assertFalse(made.get(0).valid, "blocks dropped by a flush are invalid");
+            assertFalse(m.isCodePage(0x1000), "and their pages are no longer code pages");
+            assertTrue(made.get(19).valid);
+            assertTrue(m.isCodePage(0x14000));
+            assertSame(made.get(19), cache.get(0x14000, true));
+            assertNull(cache.get(0x1000, true));
+        }
+    }
+
     @Test
     void hostWritesToCodeInvalidateDecodedBlocks() {
         try (Guest g = Guest.flat32(0x1000, Guest.hex("ba01000000 f4"))) { // mov edx,1; hlt
