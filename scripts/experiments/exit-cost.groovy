@@ -11,6 +11,8 @@
 // own exit rate (wall clock) is printed too, to show what the interpreter really costs.
 // With EPT the interpreter's MMU also walks the (identity) EPT on each TLB miss, and without
 // VPID each entry starts with an empty TLB; the cost model's figures are charged on top.
+// The guest runs in paged protected mode (one 4-MiB page): without EPT there is no "unrestricted
+// guest", and VM entry then needs CR0.PE and CR0.PG set, as on hardware (SDM 26.3.1.1).
 import dev.trapdoor.experiment.*
 import dev.trapdoor.vmx.VmcsField
 
@@ -19,9 +21,10 @@ int outs = opt('outs', 20_000)
 int work = opt('work', 200)
 if (outs < 1 || outs > 0xffff || work < 1 || work > 0xffff) { out 'outs and work must be 1..65535 (they live in CX and BX)'; exit(2) }
 
-// Real mode at 0x1000: mov dx,0x80; mov cx,outs; o: mov bx,work; i: dec bx; jnz i; out dx,al; loop o; cli; hlt
-byte[] code = [0xba, 0x80, 0x00, 0xb9, outs & 0xff, (outs >> 8) & 0xff,
-               0xbb, work & 0xff, (work >> 8) & 0xff, 0x4b, 0x75, 0xfd, 0xee, 0xe2, 0xf7, 0xfa, 0xf4] as byte[]
+// 32-bit code at 0x1000: mov edx,0x80; mov ecx,outs; o: mov ebx,work; i: dec ebx; jnz i; out dx,al; loop o; cli; hlt
+byte[] code = [0xba, 0x80, 0x00, 0x00, 0x00, 0xb9, outs & 0xff, (outs >> 8) & 0xff, 0x00, 0x00,
+               0xbb, work & 0xff, (work >> 8) & 0xff, 0x00, 0x00, 0x4b, 0x75, 0xfd, 0xee, 0xe2, 0xf5, 0xfa, 0xf4] as byte[]
+final long PD = 0x2000                          // page directory: one 4-MiB page maps linear 0 to itself
 
 def results = Sweep.over([
         msr_entries: [0, 4, 8, 16, 32],
@@ -30,18 +33,25 @@ def results = Sweep.over([
     def vm = hv.createVm(memory: '64K', backend: 'interp')
     try {
         vm.load(code, 0x1000)
-        vm.vcpu.resetRealMode(0, 0x1000)
+        vm.mem.poke32(PD, 0x87)                  // present, writable, user, 4 MiB
+        def cpu = vm.vcpu
+        cpu.resetFlat32(0x1000)
+        cpu.set('cr3', PD)
+        cpu.set('cr4', cpu.get('cr4') | 0x10)    // CR4.PSE
+        cpu.set('cr0', cpu.get('cr0') | 0x80000000L)
         def v = vm.vmcs
         int n = p.getInt('msr_entries')
         v.write(VmcsField.VM_EXIT_MSR_STORE_COUNT, n)
         v.write(VmcsField.VM_EXIT_MSR_LOAD_COUNT, n)
         v.write(VmcsField.VM_ENTRY_MSR_LOAD_COUNT, n)
         String config = p.getString('config')
-        if (config != 'bare') v.enable(VmcsField.PROC_BASED_CONTROLS, 'ACTIVATE_SECONDARY_CONTROLS')
+        // A new VM has EPT and unrestricted guest on over the runtime's identity EPT; 'bare' and 'vpid' turn both off.
         if (config.contains('vpid')) { v.enable(VmcsField.SECONDARY_PROC_BASED_CONTROLS, 'ENABLE_VPID'); v['VPID'] = 1 }
-        if (config.contains('ept')) {                // identity EPT over the guest's RAM: the CPU now walks it
+        if (config.contains('ept')) {                // identity EPT over the guest's RAM: the CPU walks it
             vm.ept.map(0, 0, 0x10000, dev.trapdoor.memory.paging.Ept.RWX)
-            vm.vcpu.useEpt(vm.ept)
+            cpu.useEpt(vm.ept)
+        } else {
+            cpu.useEpt(null)                         // EPT off, unrestricted guest with it: the paged guest still enters
         }
         long t0 = System.nanoTime()
         def r = vm.run()

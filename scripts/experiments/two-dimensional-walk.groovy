@@ -7,7 +7,9 @@
 // levels (SDM Vol. 3C, 29.3; 14 for 32-bit paging over 4-level EPT). Larger pages remove levels
 // from either stage. Each point boots a flat 32-bit guest whose own page tables (32-bit paging
 // with 4-KiB or PSE 4-MiB pages, PAE with 4-KiB or 2-MiB pages) map a working set, runs it under
-// identity EPT with 4-KiB, 2-MiB or 1-GiB pages (or no EPT), and reads the vCPU's TLB counters.
+// identity EPT with 4-KiB, 2-MiB or 1-GiB pages (or no EPT: 'none' turns off the VM's default
+// identity EPT and "unrestricted guest" with it, which a paged guest does not need), and reads
+// the vCPU's TLB counters.
 // 'PAE 4K NPT' reads the PDPTE in every walk as AMD's nested paging does (19 references
 // over 4-level EPT), where Intel's PDPTE registers make PAE cost what 32-bit paging costs (14).
 // The guest makes N pseudo-random 4-byte reads (an LCG in ESI) over the working set. The CPU's
@@ -84,6 +86,8 @@ def results = Sweep.over([
         if (e != 'none') {
             vm.ept.map(0, 0, e == '1G' ? Ept.PAGE_1G : 32L << 20, Ept.RWX, eptPage[e])
             cpu.useEpt(vm.ept)
+        } else {
+            cpu.useEpt(null)   // 'none': EPT off (the default EPT too), unrestricted guest with it; the guest is paged, so it enters
         }
         cpu.tlbCounting = true
         def r = vm.run()

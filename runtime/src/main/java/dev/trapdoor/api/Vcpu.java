@@ -257,14 +257,16 @@ public final class Vcpu {
 
     /**
      * Turns EPT on for the next entries with ept's tables (the VMCS's "activate secondary
-     * controls", "enable EPT" and EPT pointer), or off with null.
+     * controls", "enable EPT" and EPT pointer), or off with null: "unrestricted guest" goes off
+     * with it (it needs EPT, SDM 26.2.1.1), so from then on the guest must be in paged protected
+     * mode to enter. {@code useEpt(vm.defaultEpt)} and {@code unrestrictedGuest = true} go back to the default.
      */
     public void useEpt(dev.trapdoor.memory.paging.Ept ept) {
         var i = interp("EPT");
         var v = i.vmcs;
         if (ept == null) {
-            v.write(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS,
-                    v.read(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS) & ~dev.trapdoor.vmx.ProcBased2.ENABLE_EPT);
+            v.write(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS, v.read(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS)
+                    & ~(dev.trapdoor.vmx.ProcBased2.ENABLE_EPT | dev.trapdoor.vmx.ProcBased2.UNRESTRICTED_GUEST));
             return;
         }
         i.eptTables(ept.pages(), ept.maxPhysAddr());
@@ -272,6 +274,27 @@ public final class Vcpu {
         v.write(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS,
                 v.read(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS) | dev.trapdoor.vmx.ProcBased2.ENABLE_EPT);
         v.write(dev.trapdoor.vmx.VmcsField.EPT_POINTER, ept.eptp());
+    }
+
+    /** Whether "unrestricted guest" is on: real-mode and unpaged guests may enter (the default, with EPT). */
+    public boolean isUnrestrictedGuest() {
+        return (interp("unrestricted guest").vmcs.procBased2() & dev.trapdoor.vmx.ProcBased2.UNRESTRICTED_GUEST) != 0;
+    }
+
+    /**
+     * Sets "unrestricted guest" (secondary control 7) for the next entries. On, it needs "enable
+     * EPT" or the entry fails; off, the entry fails (exit reason 33) unless CR0.PE and CR0.PG are 1,
+     * and MOV to CR0 clearing either raises #GP(0) (SDM Vol. 3C, 26.3.1.1).
+     */
+    public void setUnrestrictedGuest(boolean on) {
+        var v = interp("unrestricted guest").vmcs;
+        long sec = v.read(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS);
+        if (on) {
+            v.write(dev.trapdoor.vmx.VmcsField.PROC_BASED_CONTROLS, v.procBased() | dev.trapdoor.vmx.ProcBased.ACTIVATE_SECONDARY_CONTROLS);
+            v.write(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS, sec | dev.trapdoor.vmx.ProcBased2.UNRESTRICTED_GUEST);
+        } else {
+            v.write(dev.trapdoor.vmx.VmcsField.SECONDARY_PROC_BASED_CONTROLS, sec & ~dev.trapdoor.vmx.ProcBased2.UNRESTRICTED_GUEST);
+        }
     }
 
     /** Tags this vCPU's TLB entries with vpid (1-65535) from the next entry on; 0 turns "enable VPID" off. */

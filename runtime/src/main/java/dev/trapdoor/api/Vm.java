@@ -443,9 +443,19 @@ public final class Vm implements AutoCloseable, MachineControl {
         return ept;
     }
 
+    /**
+     * The identity EPT the interpreter's vCPUs start with (RAM, ROM and unassigned space mapped to
+     * themselves, device pages left out): {@code vcpu.useEpt(vm.defaultEpt)} goes back to it.
+     */
+    public dev.trapdoor.memory.paging.Ept getDefaultEpt() {
+        if (backend instanceof dev.trapdoor.cpu.InterpreterBackend i) return i.identityEpt();
+        throw new UnsupportedOperationException("the default EPT is the interpreter's; the " + backend.name() + " backend has none");
+    }
+
     /** Another EPT in the same table pool (a second guest's second stage), which the same vCPUs can walk. */
     public synchronized dev.trapdoor.memory.paging.Ept newEpt() {
-        if (eptPool == null) eptPool = dev.trapdoor.memory.paging.Ept.newTablePool();
+        // On the interpreter the pool is the backend's, beside the default EPT: switching between them is a change of EPT pointer.
+        if (eptPool == null) eptPool = backend instanceof dev.trapdoor.cpu.InterpreterBackend i ? i.eptPool() : dev.trapdoor.memory.paging.Ept.newTablePool();
         var e = new dev.trapdoor.memory.paging.Ept(eptPool, 39);
         e.addInvalidationListener(this::invept);
         epts.add(e);
@@ -470,7 +480,7 @@ public final class Vm implements AutoCloseable, MachineControl {
         for (Vcpu v : vcpus) v.close();
         backend.close();
         phys.close();
-        if (eptPool != null) eptPool.close();
+        if (eptPool != null && !(backend instanceof dev.trapdoor.cpu.InterpreterBackend)) eptPool.close(); // the backend closed its own
     }
 
     @Override

@@ -85,7 +85,16 @@ final class Cpu extends Exec {
 
     /** VM entry's view of the VMCS: the controls for this run and the VMX-preemption timer (SDM 26.5.1: it counts down from the field's value, here once per instruction). */
     private boolean enterVmx() {
-        String bad = enterTranslation();
+        // The control checks (SDM 26.2) come before those of the guest state (26.3), which fail with an exit.
+        String bad = translationControlProblem();
+        if (bad == null) {
+            String guest = VmxEntry.guestCr0Problem(cr0, vmcs.procBased2());
+            if (guest != null) {
+                VmxEntry.failGuestState(this, guest);
+                return false;
+            }
+            bad = enterTranslation();
+        }
         if (bad != null) {
             exit.reset(ExitReason.INTERNAL_ERROR);
             exit.rip = eip & 0xffffffffL;
@@ -105,20 +114,13 @@ final class Cpu extends Exec {
     }
 
     /**
-     * EPT and VPID as VM entry sets them up, with the checks on the EPT pointer and VPID of SDM
-     * Vol. 3C, 26.2.1.1 (VM-instruction error 7 when they fail) and, for PAE paging, the PDPTEs
-     * loaded from CR3's table (26.3.2.4). Null when the entry goes on, else why it failed.
+     * EPT and VPID as VM entry sets them up (their controls checked before), and for PAE paging the
+     * PDPTEs loaded from CR3's table (26.3.2.4). Null when the entry goes on, else why it failed.
      */
     private String enterTranslation() {
         int vpid = vmcs.vpid();
         boolean ept = vmcs.eptEnabled();
         long eptp = vmcs.read(VmcsField.EPT_POINTER);
-        if ((vmcs.procBased2() & dev.trapdoor.vmx.ProcBased2.ENABLE_VPID) != 0 && vpid == 0)
-            return "enable VPID with VPID 0 (SDM 26.2.1.1)";
-        if (ept) {
-            String e = eptPointerProblem(eptp);
-            if (e != null) return e;
-        }
         enterTranslation(vpid, ept, eptp);
         if (pdptesStale && paePaging()) {
             try {
@@ -128,6 +130,17 @@ final class Cpu extends Exec {
             }
         }
         pdptesStale = false;
+        return null;
+    }
+
+    /** The checks of SDM 26.2.1.1 on VPID, EPT and "unrestricted guest"; null when they pass. */
+    private String translationControlProblem() {
+        int proc2 = vmcs.procBased2();
+        if ((proc2 & dev.trapdoor.vmx.ProcBased2.ENABLE_VPID) != 0 && vmcs.vpid() == 0)
+            return "enable VPID with VPID 0 (SDM 26.2.1.1)";
+        if (vmcs.eptEnabled()) return eptPointerProblem(vmcs.read(VmcsField.EPT_POINTER));
+        if ((proc2 & dev.trapdoor.vmx.ProcBased2.UNRESTRICTED_GUEST) != 0)
+            return "unrestricted guest without enable EPT (SDM 26.2.1.1)";
         return null;
     }
 

@@ -8,6 +8,7 @@ import dev.trapdoor.backend.MsrAccess;
 import dev.trapdoor.backend.PortIo;
 import dev.trapdoor.vmx.PinBased;
 import dev.trapdoor.vmx.ProcBased;
+import dev.trapdoor.vmx.ProcBased2;
 import dev.trapdoor.vmx.Vmcs;
 import dev.trapdoor.vmx.VmcsField;
 import dev.trapdoor.vmx.ExitInfo;
@@ -22,10 +23,12 @@ public final class InterpreterVcpu implements VcpuBackend {
     private final Cpu cpu;
     private final int index;
 
-    InterpreterVcpu(int index, PhysicalMemory memory, BlockCache cache) {
+    InterpreterVcpu(int index, PhysicalMemory memory, BlockCache cache, dev.trapdoor.memory.paging.Ept identity) {
         this.index = index;
         this.vmcs = defaultVmcs();
         this.cpu = new Cpu(memory, vmcs, cache);
+        cpu.eptTables(identity.pages(), identity.maxPhysAddr());
+        vmcs.write(VmcsField.EPT_POINTER, identity.eptp());
     }
 
     /**
@@ -34,12 +37,17 @@ public final class InterpreterVcpu implements VcpuBackend {
      * and RDMSR/WRMSR without MSR bitmaps, exit regardless). The default1 bits are set as a VMM
      * must set them (SDM Appendix A.3), except CR3-load and CR3-store exiting, which the "true"
      * controls let a VMM clear (A.3.2: processors that set IA32_VMX_BASIC bit 55 allow 0 for both).
+     * As KVM sets them on a processor with EPT: secondary controls active with "enable EPT" and
+     * "unrestricted guest", so real-mode and unpaged guests enter as they are (SDM 26.3.1.1); the
+     * EPT pointer is the backend's identity EPT, set by the constructor.
      */
     static Vmcs defaultVmcs() {
         Vmcs v = new Vmcs(32);
         v.write(VmcsField.PIN_BASED_CONTROLS, PinBased.DEFAULT1);
         int proc = ProcBased.DEFAULT1 & ~(ProcBased.CR3_LOAD_EXITING | ProcBased.CR3_STORE_EXITING);
-        v.write(VmcsField.PROC_BASED_CONTROLS, proc | ProcBased.HLT_EXITING | ProcBased.UNCONDITIONAL_IO_EXITING);
+        v.write(VmcsField.PROC_BASED_CONTROLS, proc | ProcBased.HLT_EXITING | ProcBased.UNCONDITIONAL_IO_EXITING
+                | ProcBased.ACTIVATE_SECONDARY_CONTROLS);
+        v.write(VmcsField.SECONDARY_PROC_BASED_CONTROLS, ProcBased2.ENABLE_EPT | ProcBased2.UNRESTRICTED_GUEST);
         return v;
     }
 

@@ -177,6 +177,8 @@ abstract class Mmu extends LazyFlags {
 
     /** The host pages that EPT pointers name (the VM's EPT tables); null detaches them. */
     final void eptTables(HostPages pages, int maxPhysAddr) {
+        // Another pool's tables may sit at the same addresses: EPT pointers no longer tell their translations apart.
+        if (pages != eptTables) invept();
         eptTables = pages;
         eptWalker = pages == null ? null : new EptWalker(pages, maxPhysAddr, true);
         if (pages == null && eptActive) {

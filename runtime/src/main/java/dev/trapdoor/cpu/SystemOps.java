@@ -99,6 +99,9 @@ abstract class SystemOps extends FpuOps {
                     instructionExit(ExitReason.CR_ACCESS, i, ExitQualifications.crMov(i.reg, true, i.rm));
                     return;
                 }
+                // In VMX non-root operation PE and PG stay 1 unless "unrestricted guest" is 1: #GP(0) (SDM Vol. 3C, "Restrictions on VMX Operation", MOV to CR0 in VMX non-root operation).
+                if (i.reg == 0 && (gpr[i.rm] & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG)
+                        && !proc2Control(dev.trapdoor.vmx.ProcBased2.UNRESTRICTED_GUEST)) throw gp(0);
                 writeControl(i.reg, gpr[i.rm]);
             }
             case CLTS -> {

@@ -3,6 +3,7 @@ package dev.trapdoor.cpu;
 import dev.trapdoor.vmx.ExitReason;
 import dev.trapdoor.vmx.InterruptionInfo;
 import dev.trapdoor.vmx.ProcBased;
+import dev.trapdoor.vmx.ProcBased2;
 import dev.trapdoor.vmx.Vmcs;
 import dev.trapdoor.vmx.VmcsField;
 
@@ -72,6 +73,31 @@ final class VmxEntry {
         cpu.exit.reset(ExitReason.INTERNAL_ERROR);
         cpu.exit.rip = cpu.eip & 0xffffffffL;
         cpu.exit.message = "VM entry with invalid control fields (VM-instruction error 7): " + why;
+        cpu.exitPending = true;
+    }
+
+    /**
+     * The guest CR0 check of SDM 26.3.1.1: CR0 must hold the bits IA32_VMX_CR0_FIXED0 fixes to 1,
+     * PE and PG, except that with "unrestricted guest" PE and PG may be 0 (a real-mode or unpaged
+     * guest). NE, also fixed to 1 on hardware, is not checked: here CR0 is the guest's own, which
+     * a VMM on hardware keeps NE=1 under through the CR0 guest/host mask. Null if it passes.
+     */
+    static String guestCr0Problem(int cr0, int procBased2) {
+        if ((procBased2 & ProcBased2.UNRESTRICTED_GUEST) != 0) return null;
+        if ((cr0 & CpuState.CR0_PE) == 0) return "guest CR0.PE = 0 without unrestricted guest (SDM 26.3.1.1, IA32_VMX_CR0_FIXED0)";
+        if ((cr0 & CpuState.CR0_PG) == 0) return "guest CR0.PG = 0 without unrestricted guest (SDM 26.3.1.1, IA32_VMX_CR0_FIXED0)";
+        return null;
+    }
+
+    /**
+     * A VM entry that fails its guest-state checks (SDM Vol. 3C, "VM-Entry Failures During or After Loading Guest State"): a VM exit with basic reason 33 and
+     * the VM-entry-failure bit (31) of the exit reason set, exit qualification 0, the guest state
+     * unchanged; the run ends there with a message naming the check.
+     */
+    static void failGuestState(Cpu cpu, String why) {
+        cpu.exit.reset(ExitReason.ENTRY_FAILURE_GUEST_STATE);
+        cpu.exit.rip = cpu.eip & 0xffffffffL;
+        cpu.exit.message = "VM entry failed the guest-state checks: " + why;
         cpu.exitPending = true;
     }
 

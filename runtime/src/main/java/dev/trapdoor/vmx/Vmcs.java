@@ -282,7 +282,11 @@ public final class Vmcs {
 
     /** Records an exit the way the processor does: reason, qualification, addresses, length. */
     public void recordExit(ExitInfo e) {
-        store(VmcsField.EXIT_REASON, e.reason.isVmx() ? e.reason.number() : 0);
+        long reason = e.reason.isVmx() ? e.reason.number() : 0;
+        // Bit 31: a VM-entry failure (SDM Vol. 3C, "VM-Entry Failures During or After Loading Guest State"), reasons 33, 34 and 41.
+        if (e.reason == ExitReason.ENTRY_FAILURE_GUEST_STATE || e.reason == ExitReason.ENTRY_FAILURE_MSR_LOADING
+                || e.reason == ExitReason.ENTRY_FAILURE_MACHINE_CHECK) reason |= 1L << 31;
+        store(VmcsField.EXIT_REASON, reason);
         store(VmcsField.EXIT_QUALIFICATION, e.qualification);
         store(VmcsField.GUEST_LINEAR_ADDRESS, e.guestLinear);
         store(VmcsField.GUEST_PHYSICAL_ADDRESS, e.guestPhysical);

@@ -38,6 +38,20 @@ final class Guest implements AutoCloseable {
         return g;
     }
 
+    /** Page directory of {@link #pagedFlat32}: one 4-MiB page maps linear 0-4 MiB to itself. */
+    static final int PAGED_PD = 0x9000;
+
+    /** Flat 32-bit protected mode with paging on (CR4.PSE, one 4-MiB page at 0): a guest that enters without "unrestricted guest". */
+    static Guest pagedFlat32(int loadAt, byte[] code) {
+        Guest g = flat32(loadAt, code);
+        g.memory.write32(PAGED_PD, 0x87); // present, writable, user, PS
+        g.regs.cr3 = PAGED_PD;
+        g.regs.cr4 |= 1 << 4;
+        g.regs.cr0 |= 0x80000000L;
+        g.vcpu.setRegisters(g.regs);
+        return g;
+    }
+
     ExitInfo run() {
         vcpu.run(exit);
         return exit;

@@ -25,7 +25,7 @@ class VmxInstructionExitsTest {
 
     private static void secondary(Guest g, int bits) {
         proc(g, ProcBased.ACTIVATE_SECONDARY_CONTROLS);
-        g.vcpu.vmcs.write(VmcsField.SECONDARY_PROC_BASED_CONTROLS, bits);
+        g.vcpu.vmcs.write(VmcsField.SECONDARY_PROC_BASED_CONTROLS, g.vcpu.vmcs.read(VmcsField.SECONDARY_PROC_BASED_CONTROLS) | bits);
     }
 
     private static void skip(Guest g, ExitInfo e) {
@@ -108,9 +108,12 @@ class VmxInstructionExitsTest {
             assertEquals(13, field(g, VmcsField.EXIT_REASON));
             assertEquals(0x1002, e.rip);
         }
-        try (Guest g = Guest.flat32(0x1000, Guest.hex("0f09 f4"))) {
-            // The secondary controls count only with "activate secondary controls" (SDM 25.6.2).
-            g.vcpu.vmcs.write(VmcsField.SECONDARY_PROC_BASED_CONTROLS, ProcBased2.WBINVD_EXITING);
+        try (Guest g = Guest.pagedFlat32(0x1000, Guest.hex("0f09 f4"))) {
+            // The secondary controls count only with "activate secondary controls" (SDM 25.6.2); without them
+            // "unrestricted guest" is off too, so the guest is a paged one.
+            Vmcs v = g.vcpu.vmcs;
+            v.write(VmcsField.PROC_BASED_CONTROLS, v.read(VmcsField.PROC_BASED_CONTROLS) & ~ProcBased.ACTIVATE_SECONDARY_CONTROLS);
+            v.write(VmcsField.SECONDARY_PROC_BASED_CONTROLS, v.read(VmcsField.SECONDARY_PROC_BASED_CONTROLS) | ProcBased2.WBINVD_EXITING);
             assertEquals(ExitReason.HLT, g.run().reason);
         }
         try (Guest g = Guest.flat32(0x1000, Guest.hex("0f09 f4"))) {
