@@ -429,6 +429,71 @@ public final class Vcpu {
         return b.toString();
     }
 
+    // ---- snapshot
+
+    /** The backend core's saved state, or null where the backend has none (KVM). */
+    dev.trapdoor.snapshot.Stateful stateful() {
+        syncRegistersIn();
+        return backend instanceof dev.trapdoor.snapshot.Stateful s ? s : null;
+    }
+
+    long exitCount() {
+        return exitSequence;
+    }
+
+    /** The run loop's own state: the exit count and the exit a watch stopped on, not yet finished. */
+    dev.trapdoor.snapshot.Stateful runState() {
+        return new dev.trapdoor.snapshot.Stateful() {
+            @Override
+            public void saveState(dev.trapdoor.snapshot.StateWriter out) {
+                syncRegistersIn();
+                out.i64(exitSequence).bool(pending != null);
+                if (pending == null) return;
+                Exit e = pending;
+                out.i64(e.getSequence()).i32(e.getReason().ordinal()).i64(e.getQualification()).i32(e.getInstructionLength())
+                        .i64(e.getRip()).i64(e.getGuestLinear()).i64(e.getGuestPhysical()).i32(e.getVector()).i32(e.getErrorCode())
+                        .i32(e.getPort()).i32(e.getSize()).bool(e.isIn()).bool(e.isString()).bool(e.isRep()).i32(e.getCount())
+                        .string(e.getMessage()).i32(pendingNextWatch);
+            }
+
+            @Override
+            public void loadState(dev.trapdoor.snapshot.StateReader in) {
+                long seq = in.i64();
+                Exit restored = null;
+                int next = 0;
+                if (in.bool()) {
+                    ExitInfo i = new ExitInfo();
+                    long exitSeq = in.i64();
+                    var reasons = dev.trapdoor.vmx.ExitReason.values();
+                    i.reason = reasons[in.range(0, reasons.length - 1, "exit reason")];
+                    i.qualification = in.i64();
+                    i.instructionLength = in.i32();
+                    i.rip = in.i64();
+                    i.guestLinear = in.i64();
+                    i.guestPhysical = in.i64();
+                    i.vector = in.i32();
+                    i.errorCode = in.i32();
+                    i.port = in.i32();
+                    i.size = in.i32();
+                    i.in = in.bool();
+                    i.string = in.bool();
+                    i.rep = in.bool();
+                    i.count = in.i32();
+                    i.message = in.string();
+                    next = in.i32();
+                    if (backend instanceof dev.trapdoor.cpu.InterpreterVcpu iv) i.data = iv.transferBuffer();
+                    restored = new Exit(Vcpu.this, exitSeq, i);
+                }
+                exitSequence = seq;
+                pending = restored;
+                pendingNextWatch = Math.max(0, next);
+                lastExit = restored;
+                regsValid = false;
+                regsDirty = false;
+            }
+        };
+    }
+
     void close() {
         backend.close();
     }

@@ -455,6 +455,31 @@ final class Cpu extends Exec {
         if (t != null) LockSupport.unpark(t);
     }
 
+    // ---- snapshot: the event state only this class holds
+
+    /** Requested interrupts, an exception injected for the next entry, and a breakpoint being resumed over. */
+    void saveEvents(dev.trapdoor.snapshot.StateWriter out) {
+        synchronized (irqVectors) {
+            out.ints(irqVectors).bool(irqPending);
+        }
+        out.i32(injectedVector).i32(injectedError).i32(resumeAt);
+    }
+
+    void loadEvents(dev.trapdoor.snapshot.StateReader in) {
+        int[] v = new int[irqVectors.length];
+        in.intsInto(v);
+        boolean pending = in.bool();
+        int iv = in.range(-1, 255, "injected vector"), ie = in.i32(), ra = in.i32();
+        synchronized (irqVectors) {
+            System.arraycopy(v, 0, irqVectors, 0, v.length);
+            irqPending = pending;
+        }
+        injectedVector = iv;
+        injectedError = ie;
+        resumeAt = ra;
+        stopRequested = false;
+    }
+
     // ---- registers
 
     void getRegisters(X86Registers out) {

@@ -7,6 +7,9 @@ import dev.trapdoor.devices.IrqLine;
 import dev.trapdoor.devices.PioDevice;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
 
 /**
  * A National Semiconductor PC16550D UART (8 ports; COM1 is 0x3f8, IRQ 4), as Linux's 8250 driver
@@ -28,7 +31,7 @@ import java.nio.ByteBuffer;
  *
  * <p>Confined to the thread that runs the vCPU; other threads feed input through the backend.
  */
-public final class Uart16550 implements PioDevice {
+public final class Uart16550 implements PioDevice, Stateful {
     public static final int PORTS = 8;
     public static final int COM1_BASE = 0x3f8;
     public static final int COM1_IRQ = 4;
@@ -497,5 +500,22 @@ public final class Uart16550 implements PioDevice {
         }
         irqLevel = out2GateOpen() && interruptId() != IIR_NO_INT;
         irq.set(irqLevel);
+    }
+
+    @Override
+    public void saveState(StateWriter out) {
+        out.bytes(snapshot()).i64(irqRaises);
+    }
+
+    @Override
+    public void loadState(StateReader in) {
+        byte[] b = in.bytes();
+        long raises = in.i64();
+        try {
+            restore(b);
+        } catch (IllegalArgumentException e) {
+            throw in.fail(": " + e.getMessage());
+        }
+        irqRaises = raises;
     }
 }
