@@ -52,6 +52,10 @@ public final class Vm implements AutoCloseable, MachineControl {
         this.backend = backend;
         this.phys = phys;
         this.memory = new GuestMemory(phys);
+        memory.writeTap = (gpa, bytes) -> {
+            if (recordReplay.mode() != RecordReplay.Mode.OFF && !vcpus.isEmpty())
+                recordReplay.note(getVcpu(), Recording.Kind.MEMORY, "", gpa, 0, bytes);
+        };
         this.io = io;
         this.cpuid = cpuid;
     }
@@ -288,6 +292,51 @@ public final class Vm implements AutoCloseable, MachineControl {
         Shutdown s = shutdown;
         shutdown = null;
         return s;
+    }
+
+    // ---- record, replay, reverse execution
+
+    private final RecordReplay recordReplay = new RecordReplay(this);
+
+    RecordReplay recordReplay() { return recordReplay; }
+
+    /**
+     * Starts recording the inputs from outside the machine (serial bytes, scripts' changes through
+     * the API) from a snapshot of now, with a checkpoint every checkpointEvery guest exits (0: none)
+     * for reverse execution. Returns the recording, which grows as the VM runs.
+     */
+    public Recording record(long checkpointEvery) {
+        return recordReplay.start(checkpointEvery);
+    }
+
+    /** Records with a checkpoint every 10,000 guest exits. */
+    public Recording record() {
+        return record(10_000);
+    }
+
+    /** Stops recording (or replaying); returns the recording. */
+    public Recording stopRecording() {
+        return recordReplay.stop();
+    }
+
+    /** The recording being made or replayed, or null. */
+    public Recording getRecording() {
+        return recordReplay.mode() == RecordReplay.Mode.OFF ? null : recordReplay.recording();
+    }
+
+    /** "recording", "replaying" or "off". */
+    public String getRecordMode() {
+        return recordReplay.mode().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Restores the recording's start and replays it: the following runs take the recorded serial
+     * bytes at the same polls and re-apply the scripts' changes at the same exits; hooks are
+     * skipped (their effects are recorded). Past the recording's end it records again.
+     */
+    public void replay(Recording r) {
+        recordReplay.replayFrom(r, r.checkpoints.getFirst());
+        getVcpu().resetExitDigest();
     }
 
     // ---- snapshots

@@ -87,7 +87,7 @@ final class VmState {
             sections.put(ramSection(r), r.host().toArray(ValueLayout.JAVA_BYTE));
         }
         Vcpu v0 = vm.getVcpu();
-        return new Snapshot(describe(vm), v0.getInstructions(), v0.exitCount(), vm.getClock().now(), sections);
+        return new Snapshot(describe(vm), v0.getInstructions(), v0.guestExitCount(), vm.getClock().now(), sections);
     }
 
     static void restore(Vm vm, Snapshot s) {

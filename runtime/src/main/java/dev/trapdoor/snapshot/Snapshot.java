@@ -58,7 +58,7 @@ public final class Snapshot {
     public String getMachine() { return machine; }
     /** Guest instructions retired at the snapshot (vCPU 0). */
     public long getInstructions() { return instructions; }
-    /** Exits vCPU 0 had taken at the snapshot. */
+    /** Guest exits vCPU 0 had taken at the snapshot (exits the host caused, stop requests and step limits, not counted). */
     public long getExits() { return exits; }
     /** Virtual time at the snapshot, in nanoseconds. */
     public long getNanos() { return nanos; }

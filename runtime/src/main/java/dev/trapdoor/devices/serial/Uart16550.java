@@ -330,6 +330,25 @@ public final class Uart16550 implements PioDevice, Stateful {
 
     // ---- the host side
 
+    /** Where received characters come from instead of the backend (record/replay puts itself here). */
+    @FunctionalInterface
+    public interface InputSource {
+        /** The next character, or -1 for none now. */
+        int poll();
+    }
+
+    private InputSource input;
+
+    /** Takes input from source instead of the backend; null goes back to the backend. */
+    public void setInputSource(InputSource source) {
+        input = source;
+    }
+
+    /** The host side this UART writes to and, without an input source, reads from. */
+    public CharBackend backend() {
+        return backend;
+    }
+
     /**
      * Takes input from the backend while the receiver has room. Loopback disconnects the serial
      * input, so nothing is taken then.
@@ -338,7 +357,7 @@ public final class Uart16550 implements PioDevice, Stateful {
         if (loopback()) return;
         int capacity = fifoEnabled() ? FIFO_SIZE : 1;
         while (rx.count() < capacity) {
-            int b = backend.poll();
+            int b = input != null ? input.poll() : backend.poll();
             if (b < 0) break;
             receiveChar(b & 0xff, 0);
         }
