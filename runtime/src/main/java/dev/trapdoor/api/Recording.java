@@ -114,6 +114,73 @@ public final class Recording {
         endInstructions = instructions;
     }
 
+    // ---- the file form: magic "TRAPREC1", the start snapshot's file form, the events, the exit reasons, a CRC-32C
+
+    private static final byte[] MAGIC = "TRAPREC1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** Writes the start snapshot, the inputs and the exit reasons (checkpoints are not kept: a replay makes them again). */
+    public void write(String path) {
+        dev.trapdoor.snapshot.StateWriter w = new dev.trapdoor.snapshot.StateWriter();
+        w.bytes(start.toBytes()).i64(endExit).i64(endInstructions).bytes(reasons, 0, reasonCount).i32(events.size());
+        for (Event e : events) {
+            w.i32(e.kind().ordinal()).i64(e.exit()).bool(e.after()).i64(e.instructions()).string(e.target()).i64(e.poll())
+                    .i64(e.a()).i64(e.b()).bool(e.data() != null);
+            if (e.data() != null) w.bytes(e.data());
+        }
+        byte[] body = w.toByteArray();
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(body);
+        byte[] all = new byte[MAGIC.length + body.length + 4];
+        System.arraycopy(MAGIC, 0, all, 0, MAGIC.length);
+        System.arraycopy(body, 0, all, MAGIC.length, body.length);
+        int sum = (int) crc.getValue();
+        for (int i = 0; i < 4; i++) all[all.length - 4 + i] = (byte) (sum >>> (8 * i));
+        try {
+            java.nio.file.Files.write(java.nio.file.Path.of(path), all);
+        } catch (java.io.IOException e) {
+            throw new dev.trapdoor.snapshot.SnapshotException("cannot write the recording to " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static Recording read(String path) {
+        byte[] all;
+        try {
+            all = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(path));
+        } catch (java.io.IOException e) {
+            throw new dev.trapdoor.snapshot.SnapshotException("cannot read the recording " + path + ": " + e.getMessage(), e);
+        }
+        if (all.length < MAGIC.length + 4 || !java.util.Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length))
+            throw new dev.trapdoor.snapshot.SnapshotException(path + " is not a Trapdoor recording (no TRAPREC1 magic)");
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(all, MAGIC.length, all.length - MAGIC.length - 4);
+        int stored = 0;
+        for (int i = 0; i < 4; i++) stored |= (all[all.length - 4 + i] & 0xff) << (8 * i);
+        if ((int) crc.getValue() != stored) throw new dev.trapdoor.snapshot.SnapshotException(path + " is damaged: its checksum does not match");
+        dev.trapdoor.snapshot.StateReader in = new dev.trapdoor.snapshot.StateReader(path,
+                java.util.Arrays.copyOfRange(all, MAGIC.length, all.length - 4));
+        Snapshot start = Snapshot.fromBytes(in.bytes(), path);
+        Recording r = new Recording(start, Map.of());
+        r.endExit = in.i64();
+        r.endInstructions = in.i64();
+        r.reasons = in.bytes();
+        r.reasonCount = r.reasons.length;
+        if (r.reasons.length == 0) r.reasons = new byte[1024];
+        int n = in.range(0, Integer.MAX_VALUE, "event count");
+        Kind[] kinds = Kind.values();
+        for (int i = 0; i < n; i++) {
+            Kind k = kinds[in.range(0, kinds.length - 1, "event kind")];
+            long exit = in.i64();
+            boolean after = in.bool();
+            long insns = in.i64();
+            String target = in.string();
+            long poll = in.i64(), a = in.i64(), b = in.i64();
+            byte[] data = in.bool() ? in.bytes() : null;
+            r.events.add(new Event(k, exit, after, insns, target, poll, a, b, data));
+        }
+        in.done();
+        return r;
+    }
+
     @Override
     public String toString() {
         return String.format("recording from exit %d to %d: %d inputs (%d serial bytes), %d checkpoints", start.getExits(), endExit,

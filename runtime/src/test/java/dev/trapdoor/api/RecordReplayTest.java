@@ -123,4 +123,31 @@ class RecordReplayTest {
             assertNotNull(digest);
         }
     }
+
+    @Test
+    void aRecordingFileReplaysInAFreshMachine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (Hypervisor hv = Hypervisor.create()) {
+            Vm vm = SnapshotTest.guest(hv, "64K");
+            Recording rec = vm.record(0);
+            meddle(vm);
+            vm.run();
+            String digest = vm.getVcpu().getExitDigest();
+            String file = dir.resolve("run.rec").toString();
+            rec.write(file);
+
+            Recording back = Recording.read(file);
+            assertEquals(rec.getEvents().size(), back.getEvents().size());
+            Vm fresh = SnapshotTest.guest(hv, "64K");
+            fresh.replay(back);
+            fresh.run();
+            assertEquals(digest, fresh.getVcpu().getExitDigest());
+            assertEquals(SnapshotTest.finalState(vm), SnapshotTest.finalState(fresh));
+
+            byte[] bytes = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(file));
+            bytes[bytes.length - 9] ^= 1;
+            java.nio.file.Files.write(java.nio.file.Path.of(file), bytes);
+            var e = assertThrows(dev.trapdoor.snapshot.SnapshotException.class, () -> Recording.read(file));
+            assertTrue(e.getMessage().contains("damaged"), e.getMessage());
+        }
+    }
 }
