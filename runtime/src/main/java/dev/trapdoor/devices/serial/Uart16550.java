@@ -393,6 +393,26 @@ public final class Uart16550 implements PioDevice, Stateful {
         pollInput();
         checkTimeout();
         updateIrq();
+        armTimeout();
+    }
+
+    /**
+     * A clock timer for the character timeout, so that a guest that halts with fewer characters
+     * in the FIFO than its trigger level is woken by the timeout interrupt (8.6.3) instead of
+     * sleeping forever. The board sets it; the UART keeps it at {@link #nextDeadlineNanos()}.
+     */
+    private dev.trapdoor.devices.clock.VirtualClock.Timer timeoutTimer;
+
+    public void useTimeoutTimer(dev.trapdoor.devices.clock.VirtualClock clock) {
+        timeoutTimer = clock.newTimer((t, deadline) -> tick(deadline));
+        armTimeout();
+    }
+
+    private void armTimeout() {
+        if (timeoutTimer == null) return;
+        long d = nextDeadlineNanos();
+        if (d == Long.MAX_VALUE) timeoutTimer.cancel();
+        else if (!timeoutTimer.isPending() || timeoutTimer.deadline() != d) timeoutTimer.schedule(d);
     }
 
     /** When the character timeout would fire (virtual nanoseconds), or Long.MAX_VALUE. */
@@ -523,7 +543,8 @@ public final class Uart16550 implements PioDevice, Stateful {
 
     @Override
     public void saveState(StateWriter out) {
-        out.bytes(snapshot()).i64(irqRaises);
+        out.bytes(snapshot()).i64(irqRaises).bool(timeoutTimer != null);
+        if (timeoutTimer != null) timeoutTimer.saveState(out);
     }
 
     @Override
@@ -536,5 +557,8 @@ public final class Uart16550 implements PioDevice, Stateful {
             throw in.fail(": " + e.getMessage());
         }
         irqRaises = raises;
+        boolean timer = in.bool();
+        if (timer != (timeoutTimer != null)) throw in.fail("was saved from a UART " + (timer ? "with" : "without") + " a timeout timer");
+        if (timeoutTimer != null) timeoutTimer.loadState(in);
     }
 }
