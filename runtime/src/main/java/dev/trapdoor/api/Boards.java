@@ -53,6 +53,7 @@ public enum Boards {
         io.map("serial0", Uart16550.COM1_BASE, Uart16550.PORTS, uart);
         vm.addDevice("serial0", uart);
         vm.betweenExits(() -> uart.tick(clock.now()));
+        uart.useTimeoutTimer(clock);
         if (debugExitPort >= 0) {
             DebugExit dx = new DebugExit(debugExitSize, vm);
             io.map("debug-exit", debugExitPort, debugExitSize, dx);

@@ -39,6 +39,8 @@ public final class Exit {
     private MemorySegment live;
     private byte[] retired;
     boolean answered;
+    /** The guest exit number (exits the host caused excluded), or -1 for a host-caused exit. */
+    long guestNumber;
 
     Exit(Vcpu vcpu, long sequence, ExitInfo i) {
         this.vcpu = vcpu;
@@ -122,6 +124,7 @@ public final class Exit {
     public void setValue(long v) {
         if (live == null) throw new IllegalStateException("exit #" + sequence + " is no longer live: set values from a hook");
         if (!in) throw new IllegalStateException("exit #" + sequence + " is not a read; change the guest's registers or memory instead");
+        vcpu.getVm().recordReplay().note(vcpu, Recording.Kind.EXIT_VALUE, "", v, 0, null);
         write(live, 0, size, v);
         answered = true;
     }

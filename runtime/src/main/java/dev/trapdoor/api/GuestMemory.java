@@ -28,10 +28,20 @@ public final class GuestMemory {
     public long peek32(long gpa) { return phys.read32(gpa) & 0xffffffffL; }
     public long peek64(long gpa) { return phys.read64(gpa); }
 
-    public void poke8(long gpa, long v) { phys.write8(gpa, (int) v); }
-    public void poke16(long gpa, long v) { phys.write16(gpa, (int) v); }
-    public void poke32(long gpa, long v) { phys.write32(gpa, (int) v); }
-    public void poke64(long gpa, long v) { phys.write64(gpa, v); }
+    public void poke8(long gpa, long v) { tap(gpa, 1, v); phys.write8(gpa, (int) v); }
+    public void poke16(long gpa, long v) { tap(gpa, 2, v); phys.write16(gpa, (int) v); }
+    public void poke32(long gpa, long v) { tap(gpa, 4, v); phys.write32(gpa, (int) v); }
+    public void poke64(long gpa, long v) { tap(gpa, 8, v); phys.write64(gpa, v); }
+
+    /** Sees every write made through this view (record/replay records the scripts' writes); null for none. */
+    java.util.function.BiConsumer<Long, byte[]> writeTap;
+
+    private void tap(long gpa, int size, long v) {
+        if (writeTap == null) return;
+        byte[] b = new byte[size];
+        for (int i = 0; i < size; i++) b[i] = (byte) (v >>> (8 * i));
+        writeTap.accept(gpa, b);
+    }
 
     public byte[] read(long gpa, int length) {
         if (length < 0) throw new IllegalArgumentException("negative length");
@@ -39,6 +49,7 @@ public final class GuestMemory {
     }
 
     public void write(long gpa, byte[] bytes) {
+        if (writeTap != null) writeTap.accept(gpa, bytes.clone());
         phys.write(gpa, bytes, 0, bytes.length, false);
     }
 

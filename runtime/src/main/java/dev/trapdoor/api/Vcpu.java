@@ -151,22 +151,38 @@ public final class Vcpu {
                 RunResult r = dispatch(e, pendingNextWatch);
                 if (r != null) return r;
             }
+            RecordReplay rr = vm.recordReplay();
             while (true) {
                 events.beforeEntry(this);
+                if (rr.replaying()) rr.beforeEntry(this);
                 syncRegistersIn();
-                backend.setInstructionLimit(Math.min(vm.time().limit(backend), stepTarget));
+                long timeLimit = vm.time().limit(backend);
+                backend.setInstructionLimit(Math.min(Math.min(timeLimit, stepTarget), rr.replaying() ? rr.entryLimit(this) : Long.MAX_VALUE));
                 if (trapSteps > 0) backend.setMonitorTrap(true);
                 backend.run(info);
                 regsValid = false;
                 vm.time().sync(backend);
-                vm.runBetweenExits();
                 if (trapSteps > 0 && info.reason == dev.trapdoor.vmx.ExitReason.MONITOR_TRAP_FLAG) {
                     if (--trapSteps == 0) return RunResult.of(StopReason.STEPPED, null, "");
-                    continue;                                   // our own step, not the guest's exit
+                    continue;                                   // our own step (KVM's single-step trap), not the guest's exit
                 }
+                boolean host = hostCaused(info, timeLimit);
+                // Exits the host caused (a stop request, a step's or a replay's instruction limit) are not part of the
+                // guest's exit stream: devices do not see them and they cost no virtual time, so a run that was stopped
+                // and stepped takes the same guest exits at the same instructions as one that was not.
+                if (!host) vm.runBetweenExits();
                 Exit e = new Exit(this, ++exitSequence, info);
                 e.debugHit = debugHitOf(info);
-                chargeRoundTrip(info.reason);
+                e.guestNumber = host ? -1 : ++guestExits;
+                if (host) vm.counters().count(info.reason, 0);
+                else chargeRoundTrip(info.reason);
+                if (!host) digest(e);
+                if (rr.mode() != RecordReplay.Mode.OFF && rr.exitTaken(this, e)) {
+                    pending = e;
+                    pendingNextWatch = 0;
+                    lastExit = e;
+                    return RunResult.of(StopReason.BREAKPOINT, e, "replayed to exit " + e.getSequence());
+                }
                 RunResult r = dispatch(e, 0);
                 if (r != null) return r;
                 if (stepTarget != Long.MAX_VALUE && backend.instructionsRetired() >= stepTarget)
@@ -195,6 +211,85 @@ public final class Vcpu {
         if (running) backend.setInstructionLimit(Math.min(vm.time().limitWhileRunning(backend), stepTarget));
     }
 
+    // ---- reverse execution
+
+    /**
+     * Goes back to the previous guest exit of this reason (an ExitReason, its name or number; null
+     * for any), as a debugger's reverse-continue: restores the latest checkpoint of the recording
+     * before it and replays to it. The exit is left pending, as a breakpoint leaves one; the VM is
+     * then replaying, so continuing re-runs the recorded future. Needs {@link Vm#record}.
+     */
+    public RunResult reverseContinue(Object reason) {
+        RecordReplay rr = vm.recordReplay();
+        Recording rec = recordingForReverse(rr);
+        dev.trapdoor.vmx.ExitReason r = reason == null ? null : Reasons.resolve(reason);
+        Exit at = currentExit();
+        long here = at != null && at.guestNumber > 0 ? at.guestNumber : guestExits + 1;
+        long target = rr.previousExit(here, r);
+        if (target < 0)
+            throw new IllegalStateException("no earlier " + (r == null ? "" : r.name() + " ") + "exit in the recording (it holds guest exits "
+                    + (rec.getStart().getExits() + 1) + " to " + rec.getEndExit() + ")");
+        rr.replayFrom(rec, rr.checkpointForExit(target));
+        return seek(rr, target);
+    }
+
+    /** Reverse-continue to the previous exit of any reason. */
+    public RunResult reverseContinue() {
+        return reverseContinue(null);
+    }
+
+    private RunResult seek(RecordReplay rr, long target) {
+        if (pending != null && pending.guestNumber == target)
+            return RunResult.of(StopReason.BREAKPOINT, pending, "back at exit " + pending.getSequence());
+        rr.seekExit = target;
+        rr.seeking = true;
+        try {
+            RunResult res = null;
+            for (int tries = 0; tries < 1000 && !(pending != null && pending.guestNumber == target); tries++) {
+                res = run();
+                if (res.reason() == StopReason.ERROR || res.reason() == StopReason.INTERRUPTED && guestExits >= target) break;
+            }
+            if (pending == null || pending.guestNumber != target)
+                throw new IllegalStateException("the replay did not reach exit " + target + " (" + res + "): it diverged from the recording");
+            return RunResult.of(StopReason.BREAKPOINT, pending, "back at exit " + pending.getSequence());
+        } finally {
+            rr.seekExit = -1;
+            rr.seeking = false;
+        }
+    }
+
+    /**
+     * Goes back n instructions: restores the latest checkpoint before that point and replays to
+     * it. The VM is then replaying. Needs {@link Vm#record}.
+     */
+    public RunResult reverseStep(long n) {
+        if (n <= 0) throw new IllegalArgumentException("reverse-step needs a positive instruction count");
+        RecordReplay rr = vm.recordReplay();
+        Recording rec = recordingForReverse(rr);
+        long target = getInstructions() - n;
+        Recording.Checkpoint cp = rr.checkpointForInstructions(target);
+        rr.replayFrom(rec, cp);
+        long now = getInstructions();
+        if (now == target) return RunResult.of(StopReason.STEPPED, pending, "");
+        rr.seeking = true;
+        try {
+            return step(target - now);
+        } finally {
+            rr.seeking = false;
+        }
+    }
+
+    public RunResult reverseStep() {
+        return reverseStep(1);
+    }
+
+    private Recording recordingForReverse(RecordReplay rr) {
+        if (rr.mode() == RecordReplay.Mode.OFF || rr.recording() == null)
+            throw new IllegalStateException("reverse execution replays a recording: start one with vm.record() (shell: record) first");
+        if (running) throw new IllegalStateException("vCPU " + index + " is running");
+        return rr.recording();
+    }
+
     /** Equivalent of {@link #run()}, for the debugger habit of saying continue. */
     public RunResult cont() {
         return run();
@@ -202,9 +297,23 @@ public final class Vcpu {
 
     private RunResult dispatch(Exit e, int firstWatch) {
         lastExit = e;
+        dispatching = e;
+        try {
+            return dispatchWatches(e, firstWatch);
+        } finally {
+            dispatching = null;
+        }
+    }
+
+    private RunResult dispatchWatches(Exit e, int firstWatch) {
+        RecordReplay rr = vm.recordReplay();
+        if (rr.replaying() && rr.beforeDispatch(this, e)) return finish(e, null);
+        // A replay re-applies what hooks did from the recording and skips them; a seek consults no watch at all.
+        boolean skipHooks = rr.replaying(), skipAll = rr.seeking;
         List<ExitWatch> watches = vm.watchList();
-        for (int i = firstWatch; i < watches.size(); i++) {
+        for (int i = firstWatch; i < watches.size() && !skipAll; i++) {
             ExitWatch w = watches.get(i);
+            if (skipHooks && w instanceof Hook) continue;
             if (!w.matches(e)) continue;
             Action a;
             try {
@@ -224,9 +333,72 @@ public final class Vcpu {
                 }
                 return new RunResult(StopReason.HOOK_STOP, e, 0, null, w.toString());
             }
-            if (a == Action.HANDLED) return finish(e, null);
+            if (a == Action.HANDLED) {
+                rr.handledByHook(this, e);
+                return finish(e, null);
+            }
         }
-        return finish(e, DefaultExitHandler.handle(vm, this, e));
+        inDefaultHandler = true;
+        RunResult handled;
+        try {
+            handled = DefaultExitHandler.handle(vm, this, e);
+        } finally {
+            inDefaultHandler = false;
+        }
+        return finish(e, handled);
+    }
+
+    /** A stop request, or an instruction limit that was the host's (a step, a replay) and not a device deadline. */
+    private boolean hostCaused(ExitInfo i, long timeLimit) {
+        if (i.reason == dev.trapdoor.vmx.ExitReason.STOP_REQUEST) return true;
+        if (i.reason != dev.trapdoor.vmx.ExitReason.PREEMPTION_TIMER || !i.message.isEmpty()) return false;
+        long n = backend.instructionsRetired();
+        return n >= 0 && n < timeLimit;
+    }
+
+    // ---- the guest's exit stream, for record/replay and its digest
+
+    /** Exits the guest caused (all but the host's stop requests and instruction limits). */
+    private long guestExits;
+    private Exit dispatching;
+    private boolean inDefaultHandler;
+    private long digestA = 0x6a09e667f3bcc908L, digestB = 0xbb67ae8584caa73bL, digestCount;
+
+    long guestExitCount() { return guestExits; }
+    boolean inDefaultHandler() { return inDefaultHandler; }
+    /** The exit being handled, or the one a watch stopped on, or null. */
+    Exit currentExit() { return dispatching != null ? dispatching : pending; }
+
+    private void digest(Exit e) {
+        digestA = mix(digestA, e.getReason().number(), e.getQualification(), e.getRip(), backend.instructionsRetired());
+        digestB = mix(digestB ^ 0x9e3779b97f4a7c15L, backend.instructionsRetired(), e.getRip(), e.getQualification(), e.getReason().number());
+        digestCount++;
+    }
+
+    private static long mix(long h, long a, long b, long c, long d) {
+        for (long v : new long[]{a, b, c, d}) {
+            h ^= v;
+            h *= 0xff51afd7ed558ccdL;
+            h ^= h >>> 33;
+            h *= 0xc4ceb9fe1a85ec53L;
+            h ^= h >>> 29;
+        }
+        return h;
+    }
+
+    /**
+     * A 128-bit digest of the guest's exit stream since the VM was built (or {@link #resetExitDigest()}):
+     * each exit's reason, qualification, EIP and instruction count, in order. Two runs with equal
+     * digests took the same exits at the same instructions.
+     */
+    public String getExitDigest() {
+        return String.format("%016x%016x/%d", digestA, digestB, digestCount);
+    }
+
+    public void resetExitDigest() {
+        digestA = 0x6a09e667f3bcc908L;
+        digestB = 0xbb67ae8584caa73bL;
+        digestCount = 0;
     }
 
     private RunResult finish(Exit e, RunResult handlerResult) {
@@ -412,6 +584,7 @@ public final class Vcpu {
 
     /** Delivers an exception (e.g. 13 with error code 0 for #GP) at the next entry. */
     public boolean injectException(int vector, int errorCode) {
+        vm.recordReplay().note(this, Recording.Kind.EXCEPTION, "", vector, errorCode, null);
         syncRegistersIn();
         return backend.injectException(vector, errorCode);
     }
@@ -449,6 +622,7 @@ public final class Vcpu {
 
     /** Requests an external interrupt (delivered when the guest can take it). */
     public boolean injectInterrupt(int vector) {
+        vm.recordReplay().note(this, Recording.Kind.INTERRUPT, "", vector, 0, null);
         return backend.injectInterrupt(vector);
     }
 
@@ -475,6 +649,8 @@ public final class Vcpu {
     }
 
     public void setRegisters(X86Registers r) {
+        RecordReplay rr = vm.recordReplay();
+        if (rr.mode() != RecordReplay.Mode.OFF) rr.note(this, Recording.Kind.REGISTERS, "", 0, 0, RegisterBytes.encode(r));
         cached().copyFrom(r);
         regsDirty = true;
         pending = null;
@@ -510,6 +686,7 @@ public final class Vcpu {
 
     /** Writes a register by name. A segment register gets the real-mode meaning when CR0.PE is clear. */
     public void set(String name, long value) {
+        vm.recordReplay().note(this, Recording.Kind.REGISTER, name, value, 0, null);
         X86Registers r = cached();
         String n = name.toLowerCase(Locale.ROOT);
         int g = gprIndex(n);
@@ -610,6 +787,90 @@ public final class Vcpu {
         b.append(String.format("%ncr0=%08x cr2=%08x cr3=%08x cr4=%08x %s", r.cr0, r.cr2, r.cr3, r.cr4,
                 r.protectedMode() ? "protected mode" : "real mode"));
         return b.toString();
+    }
+
+    // ---- snapshot
+
+    /** The backend core's saved state, or null where the backend has none (KVM). */
+    dev.trapdoor.snapshot.Stateful stateful() {
+        syncRegistersIn();
+        return backend instanceof dev.trapdoor.snapshot.Stateful s ? s : null;
+    }
+
+    long exitCount() {
+        return exitSequence;
+    }
+
+    /** A snapshot from inside the run loop: exit e is taken and left as if a watch had stopped on it. */
+    dev.trapdoor.snapshot.Snapshot snapshotAt(Exit e) {
+        Exit savedPending = pending;
+        int savedNext = pendingNextWatch;
+        boolean savedRunning = running;
+        pending = e;
+        pendingNextWatch = 0;
+        running = false;
+        try {
+            return VmState.capture(vm);
+        } finally {
+            pending = savedPending;
+            pendingNextWatch = savedNext;
+            running = savedRunning;
+        }
+    }
+
+    /** The run loop's own state: the exit count and the exit a watch stopped on, not yet finished. */
+    dev.trapdoor.snapshot.Stateful runState() {
+        return new dev.trapdoor.snapshot.Stateful() {
+            @Override
+            public void saveState(dev.trapdoor.snapshot.StateWriter out) {
+                syncRegistersIn();
+                out.i64(exitSequence).i64(guestExits).bool(pending != null);
+                if (pending == null) return;
+                Exit e = pending;
+                out.i64(e.getSequence()).i32(e.getReason().ordinal()).i64(e.getQualification()).i32(e.getInstructionLength())
+                        .i64(e.getRip()).i64(e.getGuestLinear()).i64(e.getGuestPhysical()).i32(e.getVector()).i32(e.getErrorCode())
+                        .i32(e.getPort()).i32(e.getSize()).bool(e.isIn()).bool(e.isString()).bool(e.isRep()).i32(e.getCount())
+                        .string(e.getMessage()).i32(pendingNextWatch).i64(e.guestNumber);
+            }
+
+            @Override
+            public void loadState(dev.trapdoor.snapshot.StateReader in) {
+                long seq = in.i64(), guest = in.i64();
+                Exit restored = null;
+                int next = 0;
+                if (in.bool()) {
+                    ExitInfo i = new ExitInfo();
+                    long exitSeq = in.i64();
+                    var reasons = dev.trapdoor.vmx.ExitReason.values();
+                    i.reason = reasons[in.range(0, reasons.length - 1, "exit reason")];
+                    i.qualification = in.i64();
+                    i.instructionLength = in.i32();
+                    i.rip = in.i64();
+                    i.guestLinear = in.i64();
+                    i.guestPhysical = in.i64();
+                    i.vector = in.i32();
+                    i.errorCode = in.i32();
+                    i.port = in.i32();
+                    i.size = in.i32();
+                    i.in = in.bool();
+                    i.string = in.bool();
+                    i.rep = in.bool();
+                    i.count = in.i32();
+                    i.message = in.string();
+                    next = in.i32();
+                    if (backend instanceof dev.trapdoor.cpu.InterpreterVcpu iv) i.data = iv.transferBuffer();
+                    restored = new Exit(Vcpu.this, exitSeq, i);
+                    restored.guestNumber = in.i64();
+                }
+                guestExits = guest;
+                exitSequence = seq;
+                pending = restored;
+                pendingNextWatch = Math.max(0, next);
+                lastExit = restored;
+                regsValid = false;
+                regsDirty = false;
+            }
+        };
     }
 
     void close() {

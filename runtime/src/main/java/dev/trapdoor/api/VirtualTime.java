@@ -106,6 +106,21 @@ final class VirtualTime {
 
     boolean realtime() { return realtime; }
 
+    /** The instruction cost and the count the clock was last synced at (a snapshot's share of this class). */
+    void saveState(dev.trapdoor.snapshot.StateWriter out) {
+        out.i64(nanosPerInstruction).i64(lastRetired).i64(lastHostNanos >= 0 ? 1 : 0);
+    }
+
+    void loadState(dev.trapdoor.snapshot.StateReader in) {
+        long n = in.i64();
+        if (n <= 0) throw in.fail("has " + n + " ns per instruction");
+        nanosPerInstruction = n;
+        lastRetired = in.i64();
+        lastHostNanos = in.i64() != 0 ? System.nanoTime() : -1;
+        anchorHost = System.nanoTime();
+        anchorVirtual = clock.now();
+    }
+
     /**
      * The guest halted with interrupts enabled: skip virtual time to the next timer (nothing else
      * can wake it), or with real-time pacing wait for it in host time, waking early for input.

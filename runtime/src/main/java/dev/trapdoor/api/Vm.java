@@ -58,6 +58,10 @@ public final class Vm implements AutoCloseable, MachineControl {
         this.backend = backend;
         this.phys = phys;
         this.memory = new GuestMemory(phys);
+        memory.writeTap = (gpa, bytes) -> {
+            if (recordReplay.mode() != RecordReplay.Mode.OFF && !vcpus.isEmpty())
+                recordReplay.note(getVcpu(), Recording.Kind.MEMORY, "", gpa, 0, bytes);
+        };
         this.io = io;
         this.cpuid = cpuid;
     }
@@ -410,6 +414,126 @@ public final class Vm implements AutoCloseable, MachineControl {
         Shutdown s = shutdown;
         shutdown = null;
         return s;
+    }
+
+    // ---- record, replay, reverse execution
+
+    private final RecordReplay recordReplay = new RecordReplay(this);
+
+    RecordReplay recordReplay() { return recordReplay; }
+
+    /**
+     * Starts recording the inputs from outside the machine (serial bytes, scripts' changes through
+     * the API) from a snapshot of now, with a checkpoint every checkpointEvery guest exits (0: none)
+     * for reverse execution. Returns the recording, which grows as the VM runs.
+     */
+    public Recording record(long checkpointEvery) {
+        return recordReplay.start(checkpointEvery);
+    }
+
+    /** Records with a checkpoint every 10,000 guest exits. */
+    public Recording record() {
+        return record(10_000);
+    }
+
+    /** Stops recording (or replaying); returns the recording. */
+    public Recording stopRecording() {
+        return recordReplay.stop();
+    }
+
+    /** The recording being made or replayed, or null. */
+    public Recording getRecording() {
+        return recordReplay.mode() == RecordReplay.Mode.OFF ? null : recordReplay.recording();
+    }
+
+    /** "recording", "replaying" or "off". */
+    public String getRecordMode() {
+        return recordReplay.mode().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Restores the recording's start and replays it: the following runs take the recorded serial
+     * bytes at the same polls and re-apply the scripts' changes at the same exits; hooks are
+     * skipped (their effects are recorded). Past the recording's end it records again.
+     */
+    public void replay(Recording r) {
+        recordReplay.replayFrom(r, r.checkpoints.getFirst());
+        getVcpu().resetExitDigest();
+    }
+
+    // ---- snapshots
+
+    private final Map<String, dev.trapdoor.snapshot.Snapshot> namedSnapshots = new LinkedHashMap<>();
+
+    /**
+     * The whole machine state now: RAM, vCPUs (registers, x87, events, VMCS, the exit a breakpoint
+     * stopped on), devices and their timers, the virtual clock. Refuses, naming it, when a device
+     * or the backend has no saved state.
+     */
+    public dev.trapdoor.snapshot.Snapshot snapshot() {
+        return VmState.capture(this);
+    }
+
+    /** Takes a snapshot and keeps it under name (for {@link #restore(Object)} by name). */
+    public dev.trapdoor.snapshot.Snapshot snapshot(String name) {
+        dev.trapdoor.snapshot.Snapshot s = snapshot();
+        namedSnapshots.put(name, s);
+        return s;
+    }
+
+    /** The snapshots kept by name. */
+    public Map<String, dev.trapdoor.snapshot.Snapshot> getSnapshots() {
+        return Collections.unmodifiableMap(namedSnapshots);
+    }
+
+    /** Takes a snapshot and writes it to a file. */
+    public dev.trapdoor.snapshot.Snapshot save(String path) {
+        dev.trapdoor.snapshot.Snapshot s = snapshot();
+        s.write(path);
+        return s;
+    }
+
+    /**
+     * Puts the machine back in a snapshot's state: a Snapshot, the name of one kept by
+     * {@link #snapshot(String)}, or a snapshot file's path. A snapshot of another machine, or a
+     * damaged file, is refused with one SnapshotException and the VM is left as it was.
+     */
+    public void restore(Object snapshot) {
+        dev.trapdoor.snapshot.Snapshot s;
+        if (snapshot instanceof dev.trapdoor.snapshot.Snapshot given) s = given;
+        else if (snapshot instanceof Path p) s = dev.trapdoor.snapshot.Snapshot.read(p);
+        else if (snapshot instanceof CharSequence text && namedSnapshots.containsKey(text.toString())) s = namedSnapshots.get(text.toString());
+        else if (snapshot instanceof CharSequence text) s = dev.trapdoor.snapshot.Snapshot.read(text.toString());
+        else throw new IllegalArgumentException("restore takes a Snapshot, a snapshot name or a file path, not " + snapshot);
+        VmState.restore(this, s);
+    }
+
+    /** The VM's own state in a snapshot: the MSR table, a shutdown a device asked for, the clock's sync point. */
+    dev.trapdoor.snapshot.Stateful ownState() {
+        return new dev.trapdoor.snapshot.Stateful() {
+            @Override
+            public void saveState(dev.trapdoor.snapshot.StateWriter out) {
+                var rows = new java.util.TreeMap<>(msrs.rows());
+                out.i32(rows.size());
+                rows.forEach((k, v) -> out.i32(k).i64(v));
+                Shutdown s = shutdown;
+                out.bool(s != null);
+                if (s != null) out.i32(s.status()).string(s.reason());
+                time.saveState(out);
+            }
+
+            @Override
+            public void loadState(dev.trapdoor.snapshot.StateReader in) {
+                int n = in.range(0, 1 << 16, "MSR count");
+                Map<Integer, Long> rows = new LinkedHashMap<>();
+                for (int i = 0; i < n; i++) rows.put(in.i32(), in.i64());
+                Shutdown s = in.bool() ? new Shutdown(in.i32(), in.string()) : null;
+                time.loadState(in);
+                for (Integer k : List.copyOf(msrs.rows().keySet())) msrs.remove(k);
+                rows.forEach(msrs::define);
+                shutdown = s;
+            }
+        };
     }
 
     private GdbStub gdb;

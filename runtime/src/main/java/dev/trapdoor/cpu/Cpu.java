@@ -758,6 +758,56 @@ final class Cpu extends Exec {
         if (t != null) LockSupport.unpark(t);
     }
 
+    // ---- snapshot: the event state only this class holds
+
+    /**
+     * After a restore replaced the registers: the walker sees the new control registers, PAE's
+     * PDPTEs load again at the next entry, every VPID's TLB goes, the debug conditions are rebuilt.
+     */
+    void afterStateLoad() {
+        syncWalker();
+        flushAllContexts();
+        pdptesStale = true;
+        debugDirty = true;
+    }
+
+    /** NMI and debug-trap state held here (format 2 of the CPU state). */
+    void saveNmiAndDebug(dev.trapdoor.snapshot.StateWriter out) {
+        out.bool(nmiPending).bool(nmiBlocked).bool(movSsShadow).bool(monitorArmed).i32(pendingDebugTrap);
+    }
+
+    void loadNmiAndDebug(dev.trapdoor.snapshot.StateReader in) {
+        nmiPending = in.bool();
+        nmiBlocked = in.bool();
+        movSsShadow = in.bool();
+        monitorArmed = in.bool();
+        pendingDebugTrap = in.i32();
+    }
+
+    /** Requested interrupts, an exception injected for the next entry, and a breakpoint being resumed over. */
+    void saveEvents(dev.trapdoor.snapshot.StateWriter out) {
+        synchronized (irqVectors) {
+            out.ints(irqVectors).bool(irqPending);
+        }
+        out.i32(injectedVector).i32(injectedError).i64(resumeAt);
+    }
+
+    void loadEvents(dev.trapdoor.snapshot.StateReader in) {
+        int[] v = new int[irqVectors.length];
+        in.intsInto(v);
+        boolean pending = in.bool();
+        int iv = in.range(-1, 255, "injected vector"), ie = in.i32();
+        long ra = in.i64();
+        synchronized (irqVectors) {
+            System.arraycopy(v, 0, irqVectors, 0, v.length);
+            irqPending = pending;
+        }
+        injectedVector = iv;
+        injectedError = ie;
+        resumeAt = ra;
+        stopRequested = false;
+    }
+
     // ---- registers
 
     void getRegisters(X86Registers out) {

@@ -29,6 +29,15 @@ abstract class FpuOps extends ControlFlow {
     }
 
     /** FERR# (CR0.NE = 0 error reporting): asserted by a waiting instruction that met a pending exception, until ES clears. */
+    /** FERR# as latched, for snapshots (no re-evaluation). */
+    final boolean ferrLatch() {
+        return ferr;
+    }
+
+    final void ferrLatch(boolean on) {
+        ferr = on;
+    }
+
     final boolean ferrAsserted() {
         if (ferr && !fpu.pendingException()) ferr = false;
         return ferr;

@@ -14,7 +14,7 @@ import dev.trapdoor.vmx.VmcsField;
 import dev.trapdoor.vmx.ExitInfo;
 
 /** One vCPU of the interpreter backend: the {@link VcpuBackend} face of a {@link Cpu} core. */
-public final class InterpreterVcpu implements VcpuBackend {
+public final class InterpreterVcpu implements VcpuBackend, dev.trapdoor.snapshot.Stateful {
     /**
      * This vCPU's VMCS: the VM-execution controls it honours (read at each entry; scripts and the
      * runtime change them between runs) and the exit information of the last exit.
@@ -237,6 +237,25 @@ public final class InterpreterVcpu implements VcpuBackend {
     /** Valid entries in the TLB of the VPID that ran last. */
     public int tlbValidEntries() {
         return cpu.tlbValidEntries();
+    }
+
+    // ---- snapshot
+
+    /** The core's architectural and event state (not the VMCS: it is a part of its own). */
+    @Override
+    public void saveState(dev.trapdoor.snapshot.StateWriter out) {
+        CpuSnapshot.save(cpu, out);
+    }
+
+    /** Loads the core's state and flushes the TLB (decoded blocks go when the memory is restored over them). */
+    @Override
+    public void loadState(dev.trapdoor.snapshot.StateReader in) {
+        CpuSnapshot.load(cpu, in);
+    }
+
+    /** The buffer I/O exits move their data through (an exit restored from a snapshot points at it again). */
+    public java.lang.foreign.MemorySegment transferBuffer() {
+        return cpu.ioBuffer;
     }
 
     @Override

@@ -1,12 +1,16 @@
 package dev.trapdoor.devices;
 
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
+
 /**
  * QEMU's isa-debug-exit device: a write of value v anywhere in its window stops the machine with
  * exit status (v << 1) | 1, so a guest can never make a run look like a clean exit 0. Reads
  * return 0 (QEMU's read handler returns 0; it is also the only way a guest can probe for it).
  * The usual placement is iobase 0xf4 with iosize 1, 2 or 4.
  */
-public final class DebugExit implements PioDevice {
+public final class DebugExit implements PioDevice, Stateful {
     public static final int DEFAULT_BASE = 0xf4;
 
     private final int size;
@@ -60,5 +64,16 @@ public final class DebugExit implements PioDevice {
     public void reset() {
         writes = 0;
         lastStatus = -1;
+    }
+
+    @Override
+    public void saveState(StateWriter out) {
+        out.i64(writes).i32(lastStatus);
+    }
+
+    @Override
+    public void loadState(StateReader in) {
+        writes = in.i64();
+        lastStatus = in.i32();
     }
 }

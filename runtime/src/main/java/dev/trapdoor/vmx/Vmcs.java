@@ -2,6 +2,9 @@ package dev.trapdoor.vmx;
 
 import java.util.List;
 import java.util.Locale;
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
 
 /**
  * A virtual-machine control structure: every {@link VmcsField}'s value, the I/O and MSR bitmaps it
@@ -15,7 +18,7 @@ import java.util.Locale;
  * instructions do. Scripts reach fields by name: {@code vmcs['EXCEPTION_BITMAP']},
  * {@code vmcs.get("TSC_OFFSET")}, {@code vmcs.guest.cr3}.
  */
-public final class Vmcs {
+public final class Vmcs implements Stateful {
     /** VM-instruction error numbers (SDM Vol. 3C, 31.4). */
     public static final int VMXERR_UNSUPPORTED_COMPONENT = 12, VMXERR_READ_ONLY_COMPONENT = 13;
 
@@ -326,5 +329,44 @@ public final class Vmcs {
     /** All field names, for tab completion. */
     public static List<String> names() {
         return java.util.Arrays.stream(FIELDS).map(Enum::name).toList();
+    }
+
+    // ---- snapshot
+
+    /** Every field by name (so a reordered field list still loads), the I/O and MSR bitmaps, and the VMWRITE mode. */
+    @Override
+    public void saveState(StateWriter out) {
+        out.i32(naturalBits).bool(exitInfoWritable).i32(FIELDS.length);
+        for (VmcsField f : FIELDS) out.string(f.name()).i64(values[f.ordinal()]);
+        out.bytes(io.a()).bytes(io.b()).bytes(msrs.bytes());
+    }
+
+    @Override
+    public void loadState(StateReader in) {
+        int bits = in.i32();
+        if (bits != naturalBits) throw in.fail("is a " + bits + "-bit VMCS; this one has " + naturalBits + "-bit natural-width fields");
+        boolean writable = in.bool();
+        int n = in.range(0, 10_000, "field count");
+        long[] loaded = values.clone();
+        for (int i = 0; i < n; i++) {
+            String name = in.string();
+            long v = in.i64();
+            VmcsField f;
+            try {
+                f = VmcsField.valueOf(name);
+            } catch (IllegalArgumentException e) {
+                throw in.fail("has a field " + name + " this VMCS does not know");
+            }
+            loaded[f.ordinal()] = v & mask(f);
+        }
+        byte[] a = new byte[IoBitmaps.SIZE], b = new byte[IoBitmaps.SIZE], m = new byte[MsrBitmap.SIZE];
+        in.bytesInto(a);
+        in.bytesInto(b);
+        in.bytesInto(m);
+        System.arraycopy(loaded, 0, values, 0, values.length);
+        exitInfoWritable = writable;
+        System.arraycopy(a, 0, io.a(), 0, a.length);
+        System.arraycopy(b, 0, io.b(), 0, b.length);
+        System.arraycopy(m, 0, msrs.bytes(), 0, m.length);
     }
 }

@@ -13,10 +13,14 @@ record CommandLine(String word, String rest) {
     static final Set<String> BARE = Set.of("run", "continue", "c", "regs", "exits", "breakpoints", "vms", "reset", "exit", "quit",
             "vmcs", "devices");
     static final List<String> ALL = List.of(":help", ":load", ":js", ":groovy", ":quit",
-            "break", "watch", "delete", "breakpoints", "run", "continue", "c", "reset", "regs", "exits", "mem", "poke", "vms", "use", "gdb", "dis", "translate", "vmcs", "devices", "step");
+            "break", "watch", "delete", "breakpoints", "run", "continue", "c", "reset", "regs", "exits", "mem", "poke", "vms", "use", "gdb", "dis", "translate", "vmcs", "devices", "step",
+            "snapshot", "restore", "record", "rc", "reverse-step");
     private static final Pattern IDS = Pattern.compile("\\d+(\\s+\\d+)*");
     private static final Pattern GDB_ARGS = Pattern.compile("|\\d+|stop");
     private static final Pattern NAME = Pattern.compile("[\\w.-]+");
+    /** A snapshot name or a file path, bare or quoted. */
+    private static final Pattern NAME_OR_FILE = Pattern.compile("[\\w./~-]+|\"[^\"]+\"|'[^']+'");
+    private static final Pattern RECORD_ARGS = Pattern.compile("|\\d+|stop|replay");
 
     /** The command on this line, or null if the line is script code. */
     static CommandLine parse(String line) {
@@ -35,6 +39,11 @@ record CommandLine(String word, String rest) {
             case "watch" -> !rest.isEmpty() && (startsArgument(rest.charAt(0)) || rest.startsWith("phys ")) ? new CommandLine(word, rest) : null;
             case "mem", "poke", "translate" -> !rest.isEmpty() && startsArgument(rest.charAt(0)) ? new CommandLine(word, rest) : null;
             case "dis", "step" -> rest.isEmpty() || startsArgument(rest.charAt(0)) ? new CommandLine(word, rest) : null;
+            case "snapshot" -> rest.isEmpty() || NAME_OR_FILE.matcher(rest).matches() ? new CommandLine(word, rest) : null;
+            case "restore" -> NAME_OR_FILE.matcher(rest).matches() ? new CommandLine(word, rest) : null;
+            case "record" -> RECORD_ARGS.matcher(rest).matches() ? new CommandLine(word, rest) : null;
+            case "rc" -> rest.isEmpty() || NAME.matcher(rest).matches() ? new CommandLine(word, rest) : null;
+            case "reverse-step", "rs" -> rest.isEmpty() || IDS.matcher(rest).matches() && !rest.contains(" ") ? new CommandLine(word, rest) : null;
             default -> null;
         };
     }

@@ -60,6 +60,16 @@ final class Commands {
               translate VA              the guest-physical address of a linear one, through the guest's paging (each step)
               vmcs                      the VMCS by group (interpreter)
               devices                   the devices, their ports and the memory map
+              snapshot [NAME|FILE]      save the whole machine (RAM, vCPU, VMCS, devices, clock) under NAME
+                                        (default s1, s2, ...) or, for a path (with / or .snap), to a file
+              restore NAME|FILE         put the machine back in a snapshot's state (a file from another
+                                        machine or a damaged one is refused and changes nothing)
+              record [N]                record outside inputs (serial bytes, script changes) from here, with
+                                        a checkpoint every N guest exits (default 10000); record stop ends it;
+                                        record replay restores the recording's start and replays it
+              rc [REASON]               reverse-continue: back to the previous exit of REASON (any if none),
+                                        replayed from the nearest checkpoint; continue then replays onward
+              reverse-step [N], rs [N]  back N instructions (default 1)
             Guest console: a VM made with console: term gets the keyboard while it runs: keys go to its
             serial port, Ctrl-C too (it interrupts a command in the guest's shell); Ctrl-] pauses the guest
             and returns here, continue attaches again. In scripts: term.run(vm) runs with the keys attached.
@@ -124,6 +134,11 @@ final class Commands {
             case "translate" -> translate(c.rest());
             case "vmcs" -> out.println(vm().getVmcs() == null ? "the " + vm().getBackend() + " backend has no VMCS a script can see" : vm().getVmcs());
             case "devices" -> devices();
+            case "snapshot" -> snapshot(c.rest());
+            case "restore" -> restore(c.rest());
+            case "record" -> record(c.rest());
+            case "rc" -> reverse(vm().getVcpu().reverseContinue(c.rest().isEmpty() ? null : reasonArgument(c.rest())));
+            case "reverse-step", "rs" -> reverse(vm().getVcpu().reverseStep(c.rest().isEmpty() ? 1 : number(c.rest())));
             default -> out.println("error: unknown command " + c.word() + " (:help lists them)");
         }
         return Outcome.DONE;
@@ -145,6 +160,65 @@ final class Commands {
         out.println(vm().getVcpu().regsText());
         out.println(vm().getVcpu().disassemble(1));
     }
+
+    /** snapshot [NAME|FILE]: a named snapshot kept by the VM, or a snapshot file. */
+    private void snapshot(String args) {
+        Vm v = vm();
+        String a = unquote(args);
+        if (isFile(a)) {
+            out.println(v.save(a) + " written to " + a);
+            return;
+        }
+        String name = a;
+        for (int i = 1; name.isEmpty(); i++) if (!v.getSnapshots().containsKey("s" + i)) name = "s" + i;
+        out.println(name + ": " + v.snapshot(name));
+    }
+
+    /** restore NAME|FILE. */
+    private void restore(String args) {
+        Vm v = vm();
+        String a = unquote(args);
+        if (!v.getSnapshots().containsKey(a) && !isFile(a))
+            throw new IllegalArgumentException("no snapshot named " + a + " (names: " + v.getSnapshots().keySet() + "; files need a / or .snap)");
+        v.restore(a);
+        out.println("restored " + a + ": " + v.getVcpu().getInstructions() + " instructions");
+        out.println(v.getVcpu().regsText());
+    }
+
+    private static boolean isFile(String a) {
+        return a.contains("/") || a.endsWith(".snap");
+    }
+
+    private static String unquote(String a) {
+        return Literals.isQuoted(a) ? a.substring(1, a.length() - 1) : a;
+    }
+
+    /** record [N] | record stop | record replay. */
+    private void record(String args) {
+        Vm v = vm();
+        switch (args) {
+            case "stop" -> out.println(v.stopRecording());
+            case "replay" -> {
+                var r = v.getRecording();
+                if (r == null) throw new IllegalStateException("no recording: record first");
+                v.replay(r);
+                out.println("replaying " + r);
+            }
+            default -> out.println(v.record(args.isEmpty() ? 10_000 : number(args)));
+        }
+    }
+
+    private static Object reasonArgument(String text) {
+        Long n = Literals.number(text);
+        return n != null ? (Object) n.intValue() : text;
+    }
+
+    private void reverse(dev.trapdoor.api.RunResult r) {
+        out.println(r);
+        out.println(vm().getVcpu().regsText());
+        out.println(vm().getVcpu().disassemble(1));
+    }
+
 
     /**
      * translate VA: the guest-physical address behind a linear one, through the guest's page

@@ -84,6 +84,31 @@ class ReplTest {
         assertTrue(screen.contains("EXCEPTION_BITMAP"), "the VMCS by group: " + screen);
     }
 
+    /** Snapshots by name and file, recording and reverse-continue, as shell words. */
+    @Test
+    void snapshotRestoreAndReverseContinueWords(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String file = dir.resolve("hello.snap").toString().replace("\\", "/");
+        String screen = ReplHarness.run(script(ReplHarness.helloVm("snap"),
+                "snapshot",
+                "record 2",
+                "break IO_INSTRUCTION if exit.port == 0x3f8",
+                "run",
+                "c",
+                "c",
+                "rc IO_INSTRUCTION",
+                "snapshot " + file,
+                "restore s1",
+                "restore " + file,
+                "restore nothing-here"));
+        assertTrue(screen.contains("s1: snapshot at 0 instructions"), screen);
+        assertTrue(screen.contains("recording from exit 0"), screen);
+        assertTrue(screen.contains("breakpoint: back at exit"), "rc stops at the earlier exit: " + screen);
+        assertTrue(screen.contains("written to " + file), screen);
+        assertTrue(screen.contains("restored s1: 0 instructions"), screen);
+        assertTrue(screen.contains("restored " + file), screen);
+        assertTrue(screen.contains("no snapshot named nothing-here"), screen);
+    }
+
     @Test
     void aFailingInputPrintsOneLineAndTheSessionGoesOn() {
         String screen = ReplHarness.run(script(ReplHarness.helloVm("e"),

@@ -2,6 +2,9 @@ package dev.trapdoor.cpu.fpu;
 
 import static dev.trapdoor.cpu.fpu.SoftFloat80.DE;
 import static dev.trapdoor.cpu.fpu.SoftFloat80.IE;
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
 
 /**
  * The x87 FPU of one vCPU (SDM Vol. 1 chapter 8): eight physical registers R0-R7 addressed as a
@@ -14,7 +17,7 @@ import static dev.trapdoor.cpu.fpu.SoftFloat80.IE;
  * before the next waiting x87 instruction when {@link #pendingException()} is true. FWAIT
  * and the waiting forms (FINIT = FWAIT + FNINIT, ...) are the CPU's job.
  */
-public final class X87 {
+public final class X87 implements Stateful {
     /** Status-word bits (SDM Vol. 1 Figure 8-4). */
     public static final int C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000, SF = 0x40, ES = 0x80, B = 0x8000;
     static final int CC = C0 | C1 | C2 | C3;
@@ -829,5 +832,29 @@ public final class X87 {
             default -> trans.yl2x(regSe[b], regSig[b], regSe[a], regSig[a], true);
         }
         writeResult(1, true);
+    }
+
+    // ---- snapshot
+
+    /** The registers as stored (not through FXSAVE, whose abridged tag loses the empty/special distinction), CW, SW, TOP, the last-instruction pointers. */
+    @Override
+    public void saveState(StateWriter out) {
+        out.ints(regSe).longs(regSig).i32(emptyMask).i32(top).i32(cw).i32(sw).i32(fip).i32(fcs).i32(fop).i32(fdp).i32(fds);
+    }
+
+    @Override
+    public void loadState(StateReader in) {
+        in.intsInto(regSe);
+        in.longsInto(regSig);
+        emptyMask = in.range(0, 0xff, "empty mask");
+        top = in.range(0, 7, "TOP");
+        int c = in.range(0, 0xffff, "control word");
+        sw = in.range(0, 0xffff, "status word");
+        fip = in.i32();
+        fcs = in.i32();
+        fop = in.i32();
+        fdp = in.i32();
+        fds = in.i32();
+        fldcw(c);
     }
 }

@@ -1,5 +1,9 @@
 package dev.trapdoor.devices.clock;
 
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
+
 import java.util.Arrays;
 
 /**
@@ -15,7 +19,7 @@ import java.util.Arrays;
  *
  * <p>Confined to the thread that runs the machine.
  */
-public final class VirtualClock {
+public final class VirtualClock implements Stateful {
     /** A reusable timer handle. Scheduling a pending timer moves it. */
     public final class Timer {
         private final TimerCallback callback;
@@ -51,6 +55,21 @@ public final class VirtualClock {
         /** The deadline last scheduled (meaningful while pending). */
         public long deadline() {
             return deadline;
+        }
+
+        /** Pending flag, deadline and tie-break sequence, for the owning device's saved state. */
+        public void saveState(StateWriter out) {
+            out.bool(isPending()).i64(deadline).i64(sequence);
+        }
+
+        /** Re-arms (or leaves cancelled) as saved, with the saved tie-break order among equal deadlines. */
+        public void loadState(StateReader in) {
+            boolean pending = in.bool();
+            long d = in.i64(), seq = in.i64();
+            if (slot >= 0) remove(this);
+            deadline = d;
+            sequence = seq;
+            if (pending) insert(this);
         }
     }
 
@@ -135,6 +154,31 @@ public final class VirtualClock {
     /** Callbacks run since creation. */
     public long firedCount() {
         return fired;
+    }
+
+    // ---- snapshot
+
+    /**
+     * Time, the scheduling sequence and the fired count. Loading cancels every pending timer: the
+     * devices that own them re-arm theirs from their own saved state as they load.
+     */
+    @Override
+    public void saveState(StateWriter out) {
+        out.i64(now).i64(nextSequence).i64(fired);
+    }
+
+    @Override
+    public void loadState(StateReader in) {
+        long n = in.i64(), seq = in.i64(), f = in.i64();
+        while (size > 0) remove(heap[size - 1]);
+        now = n;
+        nextSequence = seq;
+        fired = f;
+    }
+
+    @Override
+    public int loadOrder() {
+        return -1;
     }
 
     // ---- tick arithmetic for devices with their own input clocks

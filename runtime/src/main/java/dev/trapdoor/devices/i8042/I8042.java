@@ -5,6 +5,9 @@ import dev.trapdoor.devices.IrqLine;
 import dev.trapdoor.devices.MachineControl;
 import dev.trapdoor.devices.PioDevice;
 import java.util.Arrays;
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
 
 /**
  * The Intel 8042 keyboard controller of a PC/AT with PS/2 ports, and nothing plugged into
@@ -19,7 +22,7 @@ import java.util.Arrays;
  *
  * <p>Commands complete instantly: IBF never reads 1. Not thread-safe.
  */
-public final class I8042 {
+public final class I8042 implements Stateful {
     public static final int DATA_PORT = 0x60;
     public static final int COMMAND_PORT = 0x64;
     public static final int KBD_IRQ = 1;
@@ -227,4 +230,30 @@ public final class I8042 {
     public long unknownCommands() { return unknownCommands; }
 
     public long resetRequests() { return resets; }
+
+    // ---- snapshot
+
+    @Override
+    public void saveState(StateWriter out) {
+        out.bytes(ram).i32(outputPort).i32(pendingCommand).bool(lastWriteWasCommand).ints(queue).i32(head).i32(count)
+                .i32(lastRead).bool(kbdLevel).bool(auxLevel).i64(unknownCommands).i64(resets);
+    }
+
+    @Override
+    public void loadState(StateReader in) {
+        in.bytesInto(ram);
+        outputPort = in.range(0, 0xff, "output port");
+        pendingCommand = in.range(-1, 0xff, "pending command");
+        lastWriteWasCommand = in.bool();
+        in.intsInto(queue);
+        head = in.range(0, QUEUE_SIZE - 1, "queue head");
+        count = in.range(0, QUEUE_SIZE, "queue length");
+        lastRead = in.range(0, 0xff, "last byte read");
+        kbdLevel = in.bool();
+        auxLevel = in.bool();
+        unknownCommands = in.i64();
+        resets = in.i64();
+        kbdIrq.set(kbdLevel);
+        auxIrq.set(auxLevel);
+    }
 }

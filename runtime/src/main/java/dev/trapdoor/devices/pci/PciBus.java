@@ -1,7 +1,11 @@
 package dev.trapdoor.devices.pci;
 
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
+
 /** PCI bus 0: up to 32 devices of up to 8 functions, addressed by devfn (device << 3 | function). */
-public final class PciBus {
+public final class PciBus implements Stateful {
     private final PciFunction[] functions = new PciFunction[256];
 
     public static int devfn(int device, int function) {
@@ -32,5 +36,23 @@ public final class PciBus {
     public void write(int devfn, int offset, int size, int value) {
         PciFunction f = functions[devfn & 0xff];
         if (f != null) f.configWrite(offset, size, value);
+    }
+
+    /** The config space of every attached function, by device/function number. */
+    @Override
+    public void saveState(StateWriter out) {
+        for (int df = 0; df < functions.length; df++) {
+            if (functions[df] == null) continue;
+            out.i32(df).part(functions[df].config());
+        }
+        out.i32(-1);
+    }
+
+    @Override
+    public void loadState(StateReader in) {
+        for (int df = in.range(-1, 255, "device/function"); df >= 0; df = in.range(-1, 255, "device/function")) {
+            if (functions[df] == null) throw in.fail("holds function " + (df >>> 3) + "." + (df & 7) + ", which this bus does not have");
+            in.part(functions[df].config(), "function " + (df >>> 3) + "." + (df & 7));
+        }
     }
 }

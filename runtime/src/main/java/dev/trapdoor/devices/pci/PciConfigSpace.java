@@ -1,5 +1,9 @@
 package dev.trapdoor.devices.pci;
 
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
+
 /**
  * The 256-byte configuration space of one PCI function, with per-bit masks: bits the guest may
  * write, and bits that are write-1-to-clear (status). Everything else is read-only to the guest;
@@ -9,7 +13,7 @@ package dev.trapdoor.devices.pci;
  * zero, so writing all ones and reading back gives ~(S-1) plus the type bits, which is how
  * software sizes it (PCI Local Bus 3.0, 6.2.5.1).
  */
-public final class PciConfigSpace {
+public final class PciConfigSpace implements Stateful {
     public static final int SIZE = 256;
     public static final int VENDOR_ID = 0x00, DEVICE_ID = 0x02, COMMAND = 0x04, STATUS = 0x06, REVISION = 0x08,
             PROG_IF = 0x09, CLASS_CODE = 0x0a, CACHE_LINE_SIZE = 0x0c, LATENCY_TIMER = 0x0d, HEADER_TYPE = 0x0e,
@@ -147,5 +151,16 @@ public final class PciConfigSpace {
             throw new IllegalArgumentException("expansion ROM size " + size);
         set32(EXPANSION_ROM, 0);
         setWritable(EXPANSION_ROM, 4, (int) ~(size - 1) | 0x1);
+    }
+
+    /** The register bytes; which bits are writable is the function's design, not state. */
+    @Override
+    public void saveState(StateWriter out) {
+        out.bytes(data);
+    }
+
+    @Override
+    public void loadState(StateReader in) {
+        in.bytesInto(data);
     }
 }

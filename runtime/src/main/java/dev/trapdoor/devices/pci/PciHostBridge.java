@@ -3,6 +3,9 @@ package dev.trapdoor.devices.pci;
 import dev.trapdoor.devices.IoBus;
 import dev.trapdoor.devices.MachineControl;
 import dev.trapdoor.devices.PioDevice;
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
 
 /**
  * PCI configuration mechanism #1 (PCI Local Bus 3.0, 3.2.2.3.2) at ports 0xcf8-0xcff:
@@ -12,7 +15,7 @@ import dev.trapdoor.devices.PioDevice;
  * accesses to 0xcf9 reach the PIIX3 reset control register (bit 1 hard reset, bit 2 resets on
  * its 0-to-1 edge), which Linux's reboot=pci uses. Only bus 0 exists.
  */
-public final class PciHostBridge implements PioDevice {
+public final class PciHostBridge implements PioDevice, Stateful {
     public static final int BASE = 0xcf8;
     public static final int PORTS = 8;
     private static final int ENABLE = 0x80000000;
@@ -80,5 +83,19 @@ public final class PciHostBridge implements PioDevice {
 
     public int configAddress() {
         return address;
+    }
+
+    // ---- snapshot
+
+    @Override
+    public void saveState(StateWriter out) {
+        out.i32(address).i32(resetControl).part(bus);
+    }
+
+    @Override
+    public void loadState(StateReader in) {
+        address = in.i32();
+        resetControl = in.range(0, 0xff, "reset control");
+        in.part(bus, "bus");
     }
 }

@@ -4,6 +4,9 @@ import dev.trapdoor.backend.InterruptController;
 import dev.trapdoor.devices.IoBus;
 import dev.trapdoor.devices.IrqLine;
 import dev.trapdoor.devices.PioDevice;
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
 
 /**
  * The PC's cascaded pair of 8259As: master at 0x20/0x21 (IRQ 0-7), slave at 0xa0/0xa1 (IRQ 8-15)
@@ -18,7 +21,7 @@ import dev.trapdoor.devices.PioDevice;
  *
  * <p>All methods are synchronized: devices on other threads may drive {@link #irq(int)} lines.
  */
-public final class DualPic implements InterruptController {
+public final class DualPic implements InterruptController, Stateful {
     public static final int MASTER_BASE = 0x20;
     public static final int SLAVE_BASE = 0xa0;
     public static final int ELCR_BASE = 0x4d0;
@@ -162,5 +165,28 @@ public final class DualPic implements InterruptController {
                 for (int i = 0; i < size; i++) chip.write(offset + i, 1, value >>> (8 * i));
             }
         }
+    }
+
+    // ---- snapshot
+
+    @Override
+    public synchronized void saveState(StateWriter out) {
+        out.part(master).part(slave).bool(intrLevel).i64(acknowledges);
+    }
+
+    /** Both chips, then INTR driven to the restored level (the vCPU polls it). */
+    @Override
+    public synchronized void loadState(StateReader in) {
+        in.part(master, "master");
+        in.part(slave, "slave");
+        boolean level = in.bool();
+        acknowledges = in.i64();
+        intrLevel = level;
+        intr.set(level);
+    }
+
+    @Override
+    public int loadOrder() {
+        return 1;
     }
 }

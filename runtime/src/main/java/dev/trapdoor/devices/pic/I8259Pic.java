@@ -1,6 +1,9 @@
 package dev.trapdoor.devices.pic;
 
 import dev.trapdoor.devices.PioDevice;
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
 
 /**
  * One Intel 8259A programmable interrupt controller: two ports (offset 0: ICW1/OCW2/OCW3 and
@@ -15,7 +18,7 @@ import dev.trapdoor.devices.PioDevice;
  *
  * <p>Not thread-safe on its own: {@link DualPic} serialises access.
  */
-public final class I8259Pic implements PioDevice {
+public final class I8259Pic implements PioDevice, Stateful {
     /** What the chip's INT output feeds (the CPU's INTR, or the master's cascade input). */
     interface Output {
         void changed();
@@ -294,4 +297,36 @@ public final class I8259Pic implements PioDevice {
     public boolean initialized() { return initStep == 0; }
 
     public long spuriousAcknowledges() { return spuriousAcks; }
+
+    // ---- snapshot
+
+    @Override
+    public void saveState(StateWriter out) {
+        out.i32(irr).i32(isr).i32(imr).i32(lines).i32(elcr).bool(ltim).i32(vectorBase).i32(icw3)
+                .bool(singleMode).bool(autoEoi).bool(specialFullyNested).bool(rotateOnAutoEoi).bool(specialMask)
+                .bool(readIsr).bool(pollPending).i32(lowestPriority).i32(initStep).bool(expectIcw4).i64(spuriousAcks);
+    }
+
+    @Override
+    public void loadState(StateReader in) {
+        irr = in.range(0, 0xff, "IRR");
+        isr = in.range(0, 0xff, "ISR");
+        imr = in.range(0, 0xff, "IMR");
+        lines = in.range(0, 0xff, "input lines");
+        elcr = in.range(0, 0xff, "ELCR") & elcrMask;
+        ltim = in.bool();
+        vectorBase = in.range(0, 0xff, "vector base") & 0xf8;
+        icw3 = in.range(0, 0xff, "ICW3");
+        singleMode = in.bool();
+        autoEoi = in.bool();
+        specialFullyNested = in.bool();
+        rotateOnAutoEoi = in.bool();
+        specialMask = in.bool();
+        readIsr = in.bool();
+        pollPending = in.bool();
+        lowestPriority = in.range(0, 7, "lowest priority");
+        initStep = in.range(0, 4, "initialization step");
+        expectIcw4 = in.bool();
+        spuriousAcks = in.i64();
+    }
 }

@@ -3,6 +3,9 @@ package dev.trapdoor.devices.pit;
 import dev.trapdoor.devices.IrqLine;
 import dev.trapdoor.devices.PioDevice;
 import dev.trapdoor.devices.clock.VirtualClock;
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
 
 /**
  * The Intel 8254 programmable interval timer as wired in a PC (ports 0x40-0x43): three counters
@@ -17,7 +20,7 @@ import dev.trapdoor.devices.clock.VirtualClock;
  *
  * <p>Not thread-safe: confined to the thread that runs the machine and its clock.
  */
-public final class I8254Pit implements PioDevice {
+public final class I8254Pit implements PioDevice, Stateful {
     public static final int BASE = 0x40;
     public static final int PORTS = 4;
     public static final int IRQ = 0;
@@ -105,5 +108,17 @@ public final class I8254Pit implements PioDevice {
      */
     public void reset() {
         for (PitChannel c : channels) c.reset();
+    }
+
+    // ---- snapshot
+
+    @Override
+    public void saveState(StateWriter out) {
+        for (PitChannel c : channels) out.part(c);
+    }
+
+    @Override
+    public void loadState(StateReader in) {
+        for (int i = 0; i < channels.length; i++) in.part(channels[i], "channel" + i);
     }
 }

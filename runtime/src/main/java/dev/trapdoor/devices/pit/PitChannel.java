@@ -2,6 +2,9 @@ package dev.trapdoor.devices.pit;
 
 import dev.trapdoor.devices.IrqLine;
 import dev.trapdoor.devices.clock.VirtualClock;
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
 
 /**
  * One 8254 counter, computed from virtual time rather than ticked: the count register (CR) is
@@ -18,7 +21,7 @@ import dev.trapdoor.devices.clock.VirtualClock;
  * current period (as in mode 2); the datasheet has it at the end of the current half-cycle.
  * Count 1 in modes 2 and 3 (illegal per the datasheet) behaves as 2.
  */
-final class PitChannel {
+final class PitChannel implements Stateful {
     private enum State { IDLE, AWAITING_TRIGGER, RUNNING }
 
     private final VirtualClock clock;
@@ -384,5 +387,48 @@ final class PitChannel {
 
     private static int fromBcd(int v) {
         return ((v >>> 12) & 0xf) * 1000 + ((v >>> 8) & 0xf) * 100 + ((v >>> 4) & 0xf) * 10 + (v & 0xf);
+    }
+
+    // ---- snapshot
+
+    @Override
+    public void saveState(StateWriter out) {
+        out.i32(modeBits).i32(mode).i32(access).bool(bcd).i32(countRegister).i32(lsbWritten).bool(writeMsbNext)
+                .i64(transferTick).i32(state.ordinal()).i32(n).i64(loadTick).bool(gate).bool(frozen).i64(frozenElapsed)
+                .i32(heldCe).bool(pendingReload).i32(pendingN).bool(outLevel).bool(statusLatched).i32(latchedStatus)
+                .i32(latchedBytes).i32(latchedCount).bool(readMsbNext);
+        out.bool(timer != null);
+        if (timer != null) timer.saveState(out);
+    }
+
+    /** The counter as saved; its output timer re-armed at the saved deadline. */
+    @Override
+    public void loadState(StateReader in) {
+        modeBits = in.range(0, 7, "mode bits");
+        mode = in.range(0, 5, "mode");
+        access = in.range(0, 3, "access mode");
+        bcd = in.bool();
+        countRegister = in.range(0, 0xffff, "count register");
+        lsbWritten = in.range(0, 0xff, "LSB written");
+        writeMsbNext = in.bool();
+        transferTick = in.i64();
+        state = State.values()[in.range(0, State.values().length - 1, "counter state")];
+        n = in.range(0, 0x10000, "cycle count");
+        loadTick = in.i64();
+        gate = in.bool();
+        frozen = in.bool();
+        frozenElapsed = in.i64();
+        heldCe = in.i32();
+        pendingReload = in.bool();
+        pendingN = in.range(0, 0x10000, "pending count");
+        outLevel = in.bool();
+        statusLatched = in.bool();
+        latchedStatus = in.range(0, 0xff, "latched status");
+        latchedBytes = in.range(0, 2, "latched bytes");
+        latchedCount = in.i32();
+        readMsbNext = in.bool();
+        boolean hasTimer = in.bool();
+        if (hasTimer != (timer != null)) throw in.fail("was saved from a channel " + (hasTimer ? "with" : "without") + " an output timer");
+        if (timer != null) timer.loadState(in);
     }
 }

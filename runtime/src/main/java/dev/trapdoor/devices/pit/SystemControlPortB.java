@@ -2,6 +2,9 @@ package dev.trapdoor.devices.pit;
 
 import dev.trapdoor.devices.PioDevice;
 import dev.trapdoor.devices.clock.VirtualClock;
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
 
 /**
  * Port 0x61, the PC/AT system control port B: bit 0 gates PIT counter 2, bit 1 enables the
@@ -10,7 +13,7 @@ import dev.trapdoor.devices.clock.VirtualClock;
  * on virtual time), bit 5 is counter 2's OUT, bits 6-7 (channel check, parity error) read 0:
  * nothing raises an NMI.
  */
-public final class SystemControlPortB implements PioDevice {
+public final class SystemControlPortB implements PioDevice, Stateful {
     public static final int PORT = 0x61;
     private static final long REFRESH_PERIOD_TICKS = 18;
 
@@ -48,5 +51,15 @@ public final class SystemControlPortB implements PioDevice {
 
     public void reset() {
         write(0, 1, 0);
+    }
+
+    @Override
+    public void saveState(StateWriter out) {
+        out.i32(control);
+    }
+
+    @Override
+    public void loadState(StateReader in) {
+        control = in.range(0, 0x0f, "control bits");
     }
 }

@@ -3,6 +3,9 @@ package dev.trapdoor.devices.rtc;
 import dev.trapdoor.devices.IrqLine;
 import dev.trapdoor.devices.PioDevice;
 import dev.trapdoor.devices.clock.VirtualClock;
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
 
 /**
  * Motorola MC146818A real-time clock with 128 bytes of CMOS RAM, at the PC's ports 0x70 (index;
@@ -23,7 +26,7 @@ import dev.trapdoor.devices.clock.VirtualClock;
  *
  * <p>Not thread-safe: confined to the thread that runs the machine and its clock.
  */
-public final class Mc146818Rtc implements PioDevice {
+public final class Mc146818Rtc implements PioDevice, Stateful {
     public static final int BASE = 0x70;
     public static final int PORTS = 2;
     public static final int IRQ = 8;
@@ -390,5 +393,33 @@ public final class Mc146818Rtc implements PioDevice {
     public long epochSeconds() {
         long now = clock.now();
         return standing ? loadTime() : secondsAt(now);
+    }
+
+    // ---- snapshot
+
+    @Override
+    public void saveState(StateWriter out) {
+        out.bytes(cmos).i32(index).bool(nmiMasked).i32(regA).i32(regB).i32(flags).bool(irqLevel)
+                .i64(originNanos).i64(baseSeconds).bool(standing).i64(lastSecondIndex).i64(lastPeriodicIndex);
+        timer.saveState(out);
+    }
+
+    /** CMOS, registers and the update/periodic/alarm bookkeeping; the next event re-armed as saved. */
+    @Override
+    public void loadState(StateReader in) {
+        in.bytesInto(cmos);
+        index = in.range(0, 0x7f, "index");
+        nmiMasked = in.bool();
+        regA = in.range(0, 0xff, "register A");
+        regB = in.range(0, 0xff, "register B");
+        flags = in.range(0, 0xff, "register C flags");
+        irqLevel = in.bool();
+        originNanos = in.i64();
+        baseSeconds = in.i64();
+        standing = in.bool();
+        lastSecondIndex = in.i64();
+        lastPeriodicIndex = in.i64();
+        timer.loadState(in);
+        irq.set(irqLevel);
     }
 }

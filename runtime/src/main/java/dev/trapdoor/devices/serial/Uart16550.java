@@ -7,6 +7,9 @@ import dev.trapdoor.devices.IrqLine;
 import dev.trapdoor.devices.PioDevice;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import dev.trapdoor.snapshot.StateReader;
+import dev.trapdoor.snapshot.StateWriter;
+import dev.trapdoor.snapshot.Stateful;
 
 /**
  * A National Semiconductor PC16550D UART (8 ports; COM1 is 0x3f8, IRQ 4), as Linux's 8250 driver
@@ -28,7 +31,7 @@ import java.nio.ByteBuffer;
  *
  * <p>Confined to the thread that runs the vCPU; other threads feed input through the backend.
  */
-public final class Uart16550 implements PioDevice {
+public final class Uart16550 implements PioDevice, Stateful {
     public static final int PORTS = 8;
     public static final int COM1_BASE = 0x3f8;
     public static final int COM1_IRQ = 4;
@@ -327,6 +330,25 @@ public final class Uart16550 implements PioDevice {
 
     // ---- the host side
 
+    /** Where received characters come from instead of the backend (record/replay puts itself here). */
+    @FunctionalInterface
+    public interface InputSource {
+        /** The next character, or -1 for none now. */
+        int poll();
+    }
+
+    private InputSource input;
+
+    /** Takes input from source instead of the backend; null goes back to the backend. */
+    public void setInputSource(InputSource source) {
+        input = source;
+    }
+
+    /** The host side this UART writes to and, without an input source, reads from. */
+    public CharBackend backend() {
+        return backend;
+    }
+
     /**
      * Takes input from the backend while the receiver has room. Loopback disconnects the serial
      * input, so nothing is taken then.
@@ -335,7 +357,7 @@ public final class Uart16550 implements PioDevice {
         if (loopback()) return;
         int capacity = fifoEnabled() ? FIFO_SIZE : 1;
         while (rx.count() < capacity) {
-            int b = backend.poll();
+            int b = input != null ? input.poll() : backend.poll();
             if (b < 0) break;
             receiveChar(b & 0xff, 0);
         }
@@ -371,6 +393,26 @@ public final class Uart16550 implements PioDevice {
         pollInput();
         checkTimeout();
         updateIrq();
+        armTimeout();
+    }
+
+    /**
+     * A clock timer for the character timeout, so that a guest that halts with fewer characters
+     * in the FIFO than its trigger level is woken by the timeout interrupt (8.6.3) instead of
+     * sleeping forever. The board sets it; the UART keeps it at {@link #nextDeadlineNanos()}.
+     */
+    private dev.trapdoor.devices.clock.VirtualClock.Timer timeoutTimer;
+
+    public void useTimeoutTimer(dev.trapdoor.devices.clock.VirtualClock clock) {
+        timeoutTimer = clock.newTimer((t, deadline) -> tick(deadline));
+        armTimeout();
+    }
+
+    private void armTimeout() {
+        if (timeoutTimer == null) return;
+        long d = nextDeadlineNanos();
+        if (d == Long.MAX_VALUE) timeoutTimer.cancel();
+        else if (!timeoutTimer.isPending() || timeoutTimer.deadline() != d) timeoutTimer.schedule(d);
     }
 
     /** When the character timeout would fire (virtual nanoseconds), or Long.MAX_VALUE. */
@@ -497,5 +539,26 @@ public final class Uart16550 implements PioDevice {
         }
         irqLevel = out2GateOpen() && interruptId() != IIR_NO_INT;
         irq.set(irqLevel);
+    }
+
+    @Override
+    public void saveState(StateWriter out) {
+        out.bytes(snapshot()).i64(irqRaises).bool(timeoutTimer != null);
+        if (timeoutTimer != null) timeoutTimer.saveState(out);
+    }
+
+    @Override
+    public void loadState(StateReader in) {
+        byte[] b = in.bytes();
+        long raises = in.i64();
+        try {
+            restore(b);
+        } catch (IllegalArgumentException e) {
+            throw in.fail(": " + e.getMessage());
+        }
+        irqRaises = raises;
+        boolean timer = in.bool();
+        if (timer != (timeoutTimer != null)) throw in.fail("was saved from a UART " + (timer ? "with" : "without") + " a timeout timer");
+        if (timeoutTimer != null) timeoutTimer.loadState(in);
     }
 }

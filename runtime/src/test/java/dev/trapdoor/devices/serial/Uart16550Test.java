@@ -237,6 +237,25 @@ class Uart16550Test {
     }
 
     @Test
+    void theCharacterTimeoutIsADeadlineOnTheVirtualClock() {
+        dev.trapdoor.devices.clock.VirtualClock clock = new dev.trapdoor.devices.clock.VirtualClock();
+        uart.useTimeoutTimer(clock);
+        out(FCR, FCR_ENABLE | FCR_TRIGGER_8);
+        out(IER, IER_ERBFI);
+        out(MCR, MCR_OUT2);
+        long four = 4 * uart.characterNanos();
+        assertEquals(Long.MAX_VALUE, clock.nextDeadline(), "nothing received: no deadline");
+        cable.input("ab");
+        clock.advanceTo(1000);
+        uart.tick(clock.now());
+        assertEquals(1000 + four, clock.nextDeadline(), "a halted guest's clock skips to the timeout");
+        clock.advanceAndRun(1000 + four);
+        assertTrue(irq.level);
+        assertEquals(IIR_FIFOS_ENABLED | IIR_TIMEOUT, in(IIR));
+        assertEquals(Long.MAX_VALUE, clock.nextDeadline(), "reported: the timer is off");
+    }
+
+    @Test
     void characterTimeoutReportsDataBelowTheTrigger() {
         out(FCR, FCR_ENABLE | FCR_TRIGGER_8);
         out(IER, IER_ERBFI);
