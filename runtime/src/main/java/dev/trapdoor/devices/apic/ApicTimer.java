@@ -118,6 +118,21 @@ final class ApicTimer {
         periodic = false;
     }
 
+    void saveState(dev.trapdoor.snapshot.StateWriter out) {
+        out.i32(divideConfig).i32(divisor).i64(initial).i64(start).bool(periodic);
+        timer.saveState(out);
+    }
+
+    /** The count as saved; the expiry re-armed at its saved deadline. */
+    void loadState(dev.trapdoor.snapshot.StateReader in) {
+        divideConfig = in.range(0, 0xb, "timer divide configuration");
+        divisor = in.range(1, 128, "timer divisor");
+        initial = in.i64();
+        start = in.i64();
+        periodic = in.bool();
+        timer.loadState(in);
+    }
+
     boolean isRunning() {
         return timer.isPending();
     }

@@ -18,7 +18,7 @@ import dev.trapdoor.memory.MmioDevice;
  * <p>Synchronized: devices on other threads may drive pins. It calls into the local APIC with
  * its lock held; the local APIC never calls back in while holding its own.
  */
-public final class IoApic implements MmioDevice {
+public final class IoApic implements MmioDevice, dev.trapdoor.snapshot.Stateful {
     public static final long DEFAULT_BASE = 0xfec00000L;
     public static final int PINS = 24;
     /** IOAPICVER: version 0x11, maximum redirection entry 23 (datasheet 3.2.2). */
@@ -179,5 +179,32 @@ public final class IoApic implements MmioDevice {
             if ((table[n] & MASKED) == 0) b.append(String.format(" pin %d->vector %d", n, table[n] & 0xff));
         }
         return b.toString();
+    }
+
+    // ---- snapshot
+
+    @Override
+    public synchronized void saveState(dev.trapdoor.snapshot.StateWriter out) {
+        out.i32(select).i32(id).i64(messages).longs(table);
+        for (int n = 0; n < PINS; n++) out.bool(wire[n]).bool(extInt[n]);
+    }
+
+    /** The redirection table, the select register and the input levels as saved (the local APIC loads after it). */
+    @Override
+    public synchronized void loadState(dev.trapdoor.snapshot.StateReader in) {
+        select = in.range(0, 0xff, "IOREGSEL");
+        id = in.i32();
+        messages = in.i64();
+        in.longsInto(table);
+        for (int n = 0; n < PINS; n++) {
+            wire[n] = in.bool();
+            extInt[n] = in.bool();
+        }
+    }
+
+    /** After the devices that drive its pins, before the local APIC. */
+    @Override
+    public int loadOrder() {
+        return 1;
     }
 }

@@ -23,7 +23,7 @@ import java.util.function.LongSupplier;
  * The lock is never held while calling into the 8259 or the IO-APIC, so either of them may call
  * in here while holding its own lock.
  */
-public final class LocalApic implements InterruptController, MmioDevice {
+public final class LocalApic implements InterruptController, MmioDevice, dev.trapdoor.snapshot.Stateful {
     public static final long DEFAULT_BASE = 0xfee00000L;
     public static final int IA32_APIC_BASE = 0x1b;
     public static final long BASE_BSP = 1 << 8, BASE_ENABLE = 1 << 11;
@@ -148,6 +148,59 @@ public final class LocalApic implements InterruptController, MmioDevice {
 
     public synchronized long baseMsr() {
         return baseMsr;
+    }
+
+    // ---- snapshot
+
+    @Override
+    public synchronized void saveState(dev.trapdoor.snapshot.StateWriter out) {
+        out.i64(baseMsr).i32(id).i32(tpr).i32(ldr).i32(dfr).i32(svr).i32(icrLow).i32(icrHigh).i32(esr).i32(esrPending)
+                .bool(lint0Level).bool(lint1Level).i32(ioapicExtInt).ints(lvt);
+        irr.save(out);
+        isr.save(out);
+        tmr.save(out);
+        timer.saveState(out);
+    }
+
+    /** The registers as saved (the register page moved back to the saved base if it differs), the timer re-armed. */
+    @Override
+    public void loadState(dev.trapdoor.snapshot.StateReader in) {
+        long base = in.i64();
+        long old;
+        synchronized (this) {
+            old = baseMsr;
+        }
+        long oldWindow = (old & BASE_ENABLE) != 0 ? old & 0xfffff000L : -1;
+        long newWindow = (base & BASE_ENABLE) != 0 ? base & 0xfffff000L : -1;
+        if (oldWindow != newWindow && !mover.move(oldWindow, newWindow))
+            throw in.fail("has a local APIC page at " + Long.toHexString(newWindow) + " that cannot be mapped");
+        synchronized (this) {
+            baseMsr = base;
+            id = in.i32();
+            tpr = in.range(0, 0xff, "TPR");
+            ldr = in.i32();
+            dfr = in.i32();
+            svr = in.i32();
+            icrLow = in.i32();
+            icrHigh = in.i32();
+            esr = in.i32();
+            esrPending = in.i32();
+            lint0Level = in.bool();
+            lint1Level = in.bool();
+            ioapicExtInt = in.range(0, 24, "IO-APIC ExtINT inputs");
+            in.intsInto(lvt);
+            irr.load(in);
+            isr.load(in);
+            tmr.load(in);
+            timer.loadState(in);
+            update();
+        }
+    }
+
+    /** After the devices that drive LINT0/LINT1 and the IO-APIC's inputs. */
+    @Override
+    public int loadOrder() {
+        return 2;
     }
 
     /** WRMSR to IA32_APIC_BASE; false for reserved bits (x2APIC among them) or a refused move: #GP. */

@@ -32,6 +32,14 @@ final class VectorSet {
         return (int) (words[i >>> 1] >>> (32 * (i & 1)));
     }
 
+    void save(dev.trapdoor.snapshot.StateWriter out) {
+        out.longs(words);
+    }
+
+    void load(dev.trapdoor.snapshot.StateReader in) {
+        in.longsInto(words);
+    }
+
     void clearAll() {
         java.util.Arrays.fill(words, 0);
     }
