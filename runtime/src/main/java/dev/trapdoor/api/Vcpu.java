@@ -290,6 +290,20 @@ public final class Vcpu {
         return rr.recording();
     }
 
+    /**
+     * Runs until the instruction at this linear address is next, as gdb's until/advance: a
+     * temporary address breakpoint for this run only (any earlier stop, an exit breakpoint or the
+     * guest halting, ends the run first). Ends with BREAKPOINT at the address when it got there.
+     */
+    public RunResult until(long linear) {
+        Breakpoint b = vm.breakAt(linear);
+        try {
+            return run();
+        } finally {
+            vm.delete(b.getId());
+        }
+    }
+
     /** Equivalent of {@link #run()}, for the debugger habit of saying continue. */
     public RunResult cont() {
         return run();

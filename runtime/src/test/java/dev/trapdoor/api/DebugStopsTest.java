@@ -41,6 +41,19 @@ class DebugStopsTest {
     }
 
     @Test
+    void untilStopsBeforeTheAddressAndLeavesNoBreakpoint() {
+        loop();
+        RunResult r = vm.getVcpu().until(0x100a);                 // the cpuid
+        assertEquals(StopReason.BREAKPOINT, r.reason(), r.toString());
+        assertEquals(0x100a, vm.getVcpu().getEip());
+        assertEquals(1, vm.getVcpu().getEsi(), "one pass of the loop so far");
+        assertTrue(vm.getBreakpoints().isEmpty(), "the temporary breakpoint is gone: " + vm.getBreakpoints());
+        r = vm.getVcpu().until(0x100a);                           // from the address itself: the next time round
+        assertEquals(0x100a, vm.getVcpu().getEip(), r.toString());
+        assertEquals(2, vm.getVcpu().getEsi());
+    }
+
+    @Test
     void writeWatchStopsAfterTheWriteWithTheAccess() {
         loop();
         vm.getVcpu().step(3); // the first iteration's write is done: the watch must see the next one

@@ -13,7 +13,7 @@ record CommandLine(String word, String rest) {
     static final Set<String> BARE = Set.of("run", "continue", "c", "regs", "exits", "breakpoints", "vms", "reset", "exit", "quit",
             "vmcs", "devices");
     static final List<String> ALL = List.of(":help", ":load", ":js", ":groovy", ":quit",
-            "break", "watch", "delete", "breakpoints", "run", "continue", "c", "reset", "regs", "exits", "mem", "poke", "vms", "use", "gdb", "dis", "translate", "vmcs", "devices", "step",
+            "break", "watch", "delete", "breakpoints", "run", "continue", "c", "reset", "regs", "exits", "mem", "poke", "vms", "use", "gdb", "dis", "translate", "vmcs", "devices", "step", "until",
             "snapshot", "restore", "record", "rc", "reverse-step");
     private static final Pattern IDS = Pattern.compile("\\d+(\\s+\\d+)*");
     private static final Pattern GDB_ARGS = Pattern.compile("|\\d+|stop");
@@ -37,7 +37,7 @@ record CommandLine(String word, String rest) {
             case "gdb" -> GDB_ARGS.matcher(rest).matches() ? new CommandLine(word, rest) : null;
             case "use" -> NAME.matcher(rest).matches() ? new CommandLine(word, rest) : null;
             case "watch" -> !rest.isEmpty() && (startsArgument(rest.charAt(0)) || rest.startsWith("phys ")) ? new CommandLine(word, rest) : null;
-            case "mem", "poke", "translate" -> !rest.isEmpty() && startsArgument(rest.charAt(0)) ? new CommandLine(word, rest) : null;
+            case "mem", "poke", "translate", "until" -> !rest.isEmpty() && startsArgument(rest.charAt(0)) ? new CommandLine(word, rest) : null;
             case "dis", "step" -> rest.isEmpty() || startsArgument(rest.charAt(0)) ? new CommandLine(word, rest) : null;
             case "snapshot" -> rest.isEmpty() || NAME_OR_FILE.matcher(rest).matches() ? new CommandLine(word, rest) : null;
             case "restore" -> NAME_OR_FILE.matcher(rest).matches() ? new CommandLine(word, rest) : null;

@@ -56,7 +56,8 @@ final class Commands {
                                         runs exits, regs, why and the shell's mem, poke, breakpoints, vms
               gdb stop                  close the stub (gdb is disconnected, the guest stays stopped)
               dis [ADDR [N]]            disassemble N instructions (default 10) at ADDR or at CS:EIP
-              step [N]                  execute N instructions (interpreter), show registers and the next one
+              step [N]                  execute N instructions (KVM: single-step traps), show registers and the next one
+              until ADDR                run until the instruction at ADDR is next (a temporary breakpoint)
               translate VA              the guest-physical address of a linear one, through the guest's paging (each step)
               vmcs                      the VMCS by group (interpreter)
               devices                   the devices, their ports and the memory map
@@ -131,6 +132,7 @@ final class Commands {
             case "gdb" -> gdb(c.rest());
             case "dis" -> dis(c.rest());
             case "step" -> step(c.rest());
+            case "until" -> until(c.rest());
             case "translate" -> translate(c.rest());
             case "vmcs" -> out.println(vm().getVmcs() == null ? "the " + vm().getBackend() + " backend has no VMCS a script can see" : vm().getVmcs());
             case "devices" -> devices();
@@ -157,6 +159,15 @@ final class Commands {
         long n = args.isBlank() ? 1 : number(args.trim());
         var r = vm().getVcpu().step(n);
         if (r.reason() != dev.trapdoor.api.StopReason.STEPPED) out.println(r);
+        out.println(vm().getVcpu().regsText());
+        out.println(vm().getVcpu().disassemble(1));
+    }
+
+    /** until ADDR: a run that stops before the instruction at ADDR (or earlier, if something else stops it). */
+    private void until(String args) {
+        if (args.isBlank()) throw new IllegalArgumentException("until needs an address: until 0x1048");
+        var r = vm().getVcpu().until(number(args.trim()));
+        out.println(r);
         out.println(vm().getVcpu().regsText());
         out.println(vm().getVcpu().disassemble(1));
     }

@@ -73,12 +73,14 @@ class ReplTest {
         String screen = ReplHarness.run(script(ReplHarness.helloVm("v"),
                 "dis 0x1000 3",
                 "step 3",
+                "until 0x1008",
                 "translate 0x1234",
                 "devices",
                 "vmcs"));
         assertTrue(screen.contains("1000:\tcli\n1001:\tcld\n1002:\txor    %ax,%ax"), "objdump-style listing: " + screen);
         assertTrue(screen.contains("eip=00001004"), "three instructions stepped: " + screen);
         assertTrue(screen.contains("1004:\tmov    %ax,%ds"), "the next instruction: " + screen);
+        assertTrue(screen.contains("eip=00001008") && screen.contains("1008:\tmov    $0x1100,%si"), "until stopped before 0x1008: " + screen);
         assertTrue(screen.contains("0x1234 -> 0x1234"), "paging off: identity: " + screen);
         assertTrue(Pattern.compile("serial0\\s+Uart16550\\s+03f8-03ff").matcher(screen).find(), screen);
         assertTrue(screen.contains("EXCEPTION_BITMAP"), "the VMCS by group: " + screen);
