@@ -91,14 +91,7 @@ abstract class Interrupts extends Segments {
                 return;
             }
             if (vmcs.exceptionExits(vector, hasErrorCode(vector) ? error : 0)) {
-                // An exit while delivering another event reports that event as IDT-vectoring information (SDM 28.2.4).
-                if (first >= 0) {
-                    vectoringInfo = InterruptionInfo.encode(first, InterruptionInfo.TYPE_HARDWARE_EXCEPTION, hasErrorCode(first));
-                    vectoringError = Math.max(firstError, 0);
-                } else if (delivering != 0) {
-                    vectoringInfo = delivering;
-                    vectoringError = deliveringError;
-                }
+                recordVectoring(first, firstError);
                 exceptionExit(vector, error, 0);
                 if (first < 0 && InterruptionInfo.type(delivering) >= InterruptionInfo.TYPE_SOFTWARE_INTERRUPT)
                     exit.instructionLength = deliveringLength; // SDM 28.2.4: the length of the INT n / INT3 / INTO
@@ -132,8 +125,11 @@ abstract class Interrupts extends Segments {
         }
     }
 
-    /** An EPT violation or misconfiguration (SDM Vol. 3C, 28.2): the instruction restarts after it; an event being delivered is IDT-vectoring information. */
-    private void eptExit(int first, int firstError) {
+    /**
+     * An exit while delivering another event reports that event as IDT-vectoring information (SDM
+     * 28.2.4): the exception whose delivery faulted (first), or the event being delivered.
+     */
+    private void recordVectoring(int first, int firstError) {
         if (first >= 0) {
             vectoringInfo = InterruptionInfo.encode(first, InterruptionInfo.TYPE_HARDWARE_EXCEPTION, hasErrorCode(first));
             vectoringError = Math.max(firstError, 0);
@@ -141,6 +137,11 @@ abstract class Interrupts extends Segments {
             vectoringInfo = delivering;
             vectoringError = deliveringError;
         }
+    }
+
+    /** An EPT violation or misconfiguration (SDM Vol. 3C, 28.2): the instruction restarts after it; an event being delivered is IDT-vectoring information. */
+    private void eptExit(int first, int firstError) {
+        recordVectoring(first, firstError);
         fillEptExit(exit);
         exit.rip = eip & 0xffffffffL;
         exitPending = true;
