@@ -33,13 +33,30 @@ final class DebugStopSet {
 
     /** rw: "r", "w" or "rw" (also "a" or "access" for both). */
     Breakpoint watch(int id, long address, long length, String rw, boolean physical, ExitCondition condition, String conditionText) {
-        needInterpreter("memory watchpoints");
         String mode = rw == null ? "w" : rw.toLowerCase(Locale.ROOT);
         boolean read = mode.contains("r") || mode.startsWith("a"), write = mode.contains("w") || mode.startsWith("a");
         if (!mode.matches("r|w|rw|wr|a|access")) throw new IllegalArgumentException("watch access is 'r', 'w' or 'rw', not '" + rw + "'");
+        if (!interpreter()) return backendWatch(id, address, length, read, physical, condition, conditionText);
         DebugStops.Watch w = new DebugStops.Watch(id, address, length, read, write, physical);
         String desc = String.format("%s of %#x+%d (%s)", read && write ? "accesses" : read ? "reads" : "writes", address, length, physical ? "physical" : "linear");
         return add(id, w, desc, e -> DebugStops.WATCHPOINT.equals(e.getMessage()) && e.getQualification() == id, condition, conditionText);
+    }
+
+    /** A watch the backend keeps in a debug register (KVM: DR0-DR3 through KVM_SET_GUEST_DEBUG). */
+    record BackendWatch(int id) {}
+
+    private Breakpoint backendWatch(int id, long address, long length, boolean read, boolean physical, ExitCondition condition, String conditionText) {
+        if (physical) throw new IllegalArgumentException("the " + vm.getBackend() + " backend watches linear addresses only (in a debug register)");
+        if (!vm.getVcpu().addBackendDataBreakpoint(address, length, read, id))
+            throw new IllegalArgumentException("the " + vm.getBackend() + " backend watches 1, 2 or 4 aligned bytes in one of DR0-DR3 (four, shared with"
+                    + " breakpoints), where the host's KVM has KVM_CAP_SET_GUEST_DEBUG; the interpreter watches any range");
+        // x86 has no read-only data breakpoint (R/W = 11 is reads and writes): a read watch also stops on writes here.
+        String desc = String.format("%s of %#x+%d (linear, in a debug register)", read ? "accesses" : "writes", address, length);
+        Breakpoint b = new Breakpoint(id, ExitReason.EXCEPTION_NMI, condition, conditionText, false);
+        b.target = new BackendWatch(id);
+        b.description = desc;
+        b.match = e -> DebugStops.WATCHPOINT.equals(e.getMessage()) && e.getQualification() == id;
+        return b;
     }
 
     Breakpoint mmio(int id, long first, long last, ExitCondition condition, String conditionText) {
@@ -99,6 +116,10 @@ final class DebugStopSet {
     }
 
     synchronized boolean remove(Breakpoint b) {
+        if (b.target instanceof BackendWatch w) {
+            vm.getVcpu().removeBackendDataBreakpoint(w.id());
+            return true;
+        }
         if (!stops.remove(b)) return false;
         push();
         return true;

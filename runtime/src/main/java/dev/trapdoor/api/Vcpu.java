@@ -596,6 +596,14 @@ public final class Vcpu {
         backend.removeBreakpoint(linear);
     }
 
+    boolean addBackendDataBreakpoint(long linear, long length, boolean readToo, int id) {
+        return length > 0 && length <= 4 && backend.addDataBreakpoint(linear, (int) length, readToo, id);
+    }
+
+    void removeBackendDataBreakpoint(int id) {
+        backend.removeDataBreakpoint(id);
+    }
+
     /** Delivers an exception (e.g. 13 with error code 0 for #GP) at the next entry. */
     public boolean injectException(int vector, int errorCode) {
         vm.recordReplay().note(this, Recording.Kind.EXCEPTION, "", vector, errorCode, null);

@@ -34,8 +34,8 @@ import java.util.function.Supplier;
  * Breakpoints, software and hardware alike, are the VM's invisible address breakpoints
  * ({@link Vm#breakAt}: any number on the interpreter, four on KVM in DR0-DR3); single steps are the
  * interpreter's instruction count or KVM's single-step trap; watchpoints (Z2-Z4) are the VM's
- * linear watchpoints ({@link Vm#watch}), on the interpreter only, reported after the accessing
- * instruction with the watched address.
+ * linear watchpoints ({@link Vm#watch}: any range on the interpreter, DR0-DR3 on KVM), reported
+ * after the accessing instruction with the watched address.
  */
 final class VcpuGdbTarget implements GdbTarget {
     private static final long STOP_TIMEOUT_MS = 10_000;
@@ -323,7 +323,7 @@ final class VcpuGdbTarget implements GdbTarget {
 
     @Override
     public boolean supports(BreakpointType type) {
-        return !type.isWatchpoint() || vcpu.getVmcs() != null; // data watchpoints need the interpreter's CPU
+        return true; // the interpreter watches any range; KVM 1, 2 or 4 aligned bytes in DR0-DR3 (a refusal is per watchpoint)
     }
 
     @Override

@@ -89,6 +89,17 @@ public interface VcpuBackend extends AutoCloseable {
      */
     default boolean setMonitorTrap(boolean on) { return false; }
 
+    /**
+     * A data breakpoint in a debug register the backend owns (KVM: DR0-DR3, shared with the
+     * instruction breakpoints): a trap after an instruction that writes (readToo: or reads)
+     * [linear, linear+length), length 1, 2 or 4 and aligned, reported as a vector-1 exception exit
+     * with message "watchpoint", qualification = id and guestLinear = linear. False when no
+     * register is free or the backend has none.
+     */
+    default boolean addDataBreakpoint(long linear, int length, boolean readToo, int id) { return false; }
+
+    default void removeDataBreakpoint(int id) { }
+
     /** Linear to guest-physical through the guest's paging, without side effects; -1 if unmapped. */
     default long translateLinear(long linear) { return -1; }
 

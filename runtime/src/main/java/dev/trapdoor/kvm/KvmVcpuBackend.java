@@ -52,8 +52,13 @@ public final class KvmVcpuBackend implements VcpuBackend {
     private MemorySegment ioData = MemorySegment.NULL;
     private long ioDataOffset = -1;
 
-    // Debugger breakpoints in DR0-DR3 and single steps, through KVM_SET_GUEST_DEBUG.
-    private final long[] breakpoints = new long[4];
+    // Debugger breakpoints and watchpoints in DR0-DR3 and single steps, through KVM_SET_GUEST_DEBUG.
+    // A slot is free when its kind is 0; instruction breakpoints have id -1.
+    private static final int SLOT_FREE = 0, SLOT_EXEC = 1, SLOT_WRITE = 2, SLOT_ACCESS = 3;
+    private final long[] slotAddress = new long[4];
+    private final int[] slotKind = new int[4];
+    private final int[] slotLength = new int[4];
+    private final int[] slotId = new int[4];
     private int breakpointCount;
     /** The breakpoint address last reported: a run resuming there steps over it with the breakpoints off. */
     private long reportedBreakpoint = -1;
@@ -318,20 +323,48 @@ public final class KvmVcpuBackend implements VcpuBackend {
     @Override
     public boolean addBreakpoint(long linear) {
         if (!backend.guestDebug()) return false;
-        for (int i = 0; i < breakpointCount; i++) if (breakpoints[i] == linear) return true;
-        if (breakpointCount == breakpoints.length) return false;
-        breakpoints[breakpointCount++] = linear;
-        return true;
+        for (int i = 0; i < 4; i++) if (slotKind[i] == SLOT_EXEC && slotAddress[i] == linear) return true;
+        return claimSlot(linear, SLOT_EXEC, 1, -1);
     }
 
     @Override
     public void removeBreakpoint(long linear) {
-        for (int i = 0; i < breakpointCount; i++) {
-            if (breakpoints[i] != linear) continue;
-            breakpoints[i] = breakpoints[--breakpointCount];
+        for (int i = 0; i < 4; i++) {
+            if (slotKind[i] != SLOT_EXEC || slotAddress[i] != linear) continue;
+            freeSlot(i);
             if (reportedBreakpoint == linear) reportedBreakpoint = -1;
             return;
         }
+    }
+
+    /** R/W = 01 (writes) or 11 (reads and writes; x86 has no read-only data breakpoint), LEN 1, 2 or 4, aligned (SDM Vol. 3B, 17.2.5). */
+    @Override
+    public boolean addDataBreakpoint(long linear, int length, boolean readToo, int id) {
+        if (!backend.guestDebug() || (length != 1 && length != 2 && length != 4) || (linear & (length - 1)) != 0) return false;
+        return claimSlot(linear, readToo ? SLOT_ACCESS : SLOT_WRITE, length, id);
+    }
+
+    @Override
+    public void removeDataBreakpoint(int id) {
+        for (int i = 0; i < 4; i++) if (slotKind[i] > SLOT_EXEC && slotId[i] == id) freeSlot(i);
+    }
+
+    private boolean claimSlot(long linear, int kind, int length, int id) {
+        for (int i = 0; i < 4; i++) {
+            if (slotKind[i] != SLOT_FREE) continue;
+            slotAddress[i] = linear;
+            slotKind[i] = kind;
+            slotLength[i] = length;
+            slotId[i] = id;
+            breakpointCount++;
+            return true;
+        }
+        return false;
+    }
+
+    private void freeSlot(int i) {
+        slotKind[i] = SLOT_FREE;
+        breakpointCount--;
     }
 
     @Override
@@ -357,9 +390,13 @@ public final class KvmVcpuBackend implements VcpuBackend {
         long[] regs = null;
         if (armed) {
             regs = new long[8];
-            for (int i = 0; i < breakpointCount; i++) {
-                regs[i] = breakpoints[i];
-                regs[7] |= 1L << (2 * i); // L0-L3; R/W = 00 (execute) and LEN = 00
+            for (int i = 0; i < 4; i++) {
+                if (slotKind[i] == SLOT_FREE) continue;
+                regs[i] = slotAddress[i];
+                regs[7] |= 1L << (2 * i);                 // L0-L3
+                long rw = switch (slotKind[i]) { case SLOT_WRITE -> 1; case SLOT_ACCESS -> 3; default -> 0; };
+                long len = slotLength[i] == 4 ? 3 : slotLength[i] - 1;
+                regs[7] |= (rw | len << 2) << (16 + 4 * i);
             }
         }
         if (control == debugControl && java.util.Arrays.equals(regs, debugRegs)) return;
@@ -386,6 +423,16 @@ public final class KvmVcpuBackend implements VcpuBackend {
             info.reset(ExitReason.MONITOR_TRAP_FLAG);
             info.rip = at;
             info.message = "single step";
+            return true;
+        }
+        for (int i = 0; i < 4; i++) {
+            if (vector != 1 || (dr6 & (1L << i)) == 0 || slotKind[i] <= SLOT_EXEC) continue;
+            info.reset(ExitReason.EXCEPTION_NMI);          // a data breakpoint: a trap, EIP after the access
+            info.vector = 1;
+            info.rip = at;
+            info.guestLinear = slotAddress[i];
+            info.qualification = slotId[i];
+            info.message = "watchpoint";
             return true;
         }
         if (vector == 1 && (dr6 & 0xf) != 0 && breakpointCount > 0) {
