@@ -14,8 +14,10 @@ cd "$root"
 trapdoor_test_main_setup "$root"
 if [[ $# -eq 0 ]]; then
     [[ -f build/guests/busybox ]] || scripts/guests/fetch.sh >/dev/null
-    mapfile -t files < <(printf '%s\n' build/guests/busybox; find build/guests -path '*lib/modules*' -name '*.ko' | sort)
-    for xz in $(find build/guests -path '*lib/modules*' -name '*.ko.xz'); do
+    # The i386 kernel's modules only (fetch.sh amd64 puts an x86-64 kernel beside it).
+    kdir="build/guests/$(cat build/guests/kernel-package)"
+    mapfile -t files < <(printf '%s\n' build/guests/busybox; find "$kdir" -path '*lib/modules*' -name '*.ko' | sort)
+    for xz in $(find "$kdir" -path '*lib/modules*' -name '*.ko.xz'); do
         [[ -f ${xz%.xz} ]] || xz -dk "$xz"
         files+=("${xz%.xz}")
     done
