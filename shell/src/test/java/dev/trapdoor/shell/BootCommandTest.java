@@ -151,7 +151,16 @@ class BootCommandTest {
         BootHarness.Run r = boot("ab\u001d" + "vm.name\n" + "continue\n" + "cdq", "--kernel", guest().toString(), "--memory", "8M");
         assertTrue(r.screen().contains("[echo.mb] paused (Ctrl-])"), r.screen());
         assertTrue(r.screen().contains("trapdoor> echo.mb\n"), "the prompt evaluated vm.name: " + r.screen());
-        assertTrue(r.screen().contains("abcd\n[echo.mb] shutdown (status " + TestGuests.QUIT_STATUS + ")"), r.screen());
+        // Every key reaches the guest once, in order: the guest's output before the pause and after continue joins up to
+        // its banner's last line and the echo "abcd". Where the pause falls in it depends on how far the guest had run
+        // when the console read Ctrl-] (a real 16550 with its FIFO interrupts at the trigger level or after the
+        // character timeout), so the test does not fix it.
+        String screen = r.screen();
+        int paused = screen.indexOf("\n[echo.mb] paused");
+        String resumed = "Ctrl-] returns to the trapdoor prompt\n";
+        int from = screen.indexOf(resumed) + resumed.length(), to = screen.indexOf("\n[echo.mb] shutdown (status " + TestGuests.QUIT_STATUS + ")");
+        assertTrue(paused > 0 && from > resumed.length() && to > from, screen);
+        assertTrue((screen.substring(0, paused) + screen.substring(from, to)).endsWith("TRAPDOOR-CMD-EXIT 3\nabcd"), screen);
         assertEquals(TestGuests.QUIT_STATUS, r.status(), "the guest ended after continue: its status is the process's\n" + r.all());
     }
 }
