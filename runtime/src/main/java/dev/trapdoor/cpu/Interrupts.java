@@ -289,7 +289,7 @@ abstract class Interrupts extends Segments {
         if (fromV86) flagsRest &= ~VM;
         cpl = dpl;
         try {
-            loadSegment(SS, newSs);
+            loadInnerStack(newSs, limitError); // limitError is EXT for interrupts, 0 for call gates
             int sp = newEsp;
             for (int k = 0; k < count; k++) sp = pushFrame(sp, size, innerFrame[k]);
             cpl = oldCpl;

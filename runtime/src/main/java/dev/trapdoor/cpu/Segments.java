@@ -99,6 +99,28 @@ abstract class Segments extends Mmu {
     }
 
     /** MOV/POP to a data segment register or SS, and LDS/LES/LFS/LGS/LSS. */
+    /**
+     * SS for a change to an inner privilege level, from the TSS (SDM Vol. 2, CALL and INT n, "inner
+     * privilege"): a null selector is #TS(EXT); one outside its table, with RPL or DPL other than the
+     * new CPL, or not a writable data segment is #TS(selector + EXT); a non-present one #SS(selector
+     * + EXT). Unlike MOV SS, none of these is #GP: the TSS is what is wrong.
+     */
+    final void loadInnerStack(int sel, int ext) {
+        sel &= 0xffff;
+        if ((sel & 0xfffc) == 0) throw fault(10, ext);
+        int err = (sel & 0xfffc) + ext;
+        boolean ldt = (sel & 4) != 0;
+        long tableLimit = ldt ? ((ldtrAccess & arch_UNUSABLE) != 0 || (ldtrSel & 0xfffc) == 0 ? -1 : ldtrLimit) : gdtLimit & 0xffffL;
+        if ((sel & 0xfff8) + 7 > tableLimit) throw fault(10, err);
+        readDescriptor(sel);
+        int access = descAccess(descHi);
+        boolean system = (access & 0x10) == 0, code = (access & 8) != 0;
+        if (system || code || (access & 2) == 0 || (sel & 3) != cpl || ((access >>> 5) & 3) != cpl) throw fault(10, err);
+        if ((access & 0x80) == 0) throw fault(12, err);
+        markAccessed(sel);
+        setCache(SS, sel, descBase(descLo, descHi), descLimit(descLo, descHi), access);
+    }
+
     final void loadSegment(int s, int sel) {
         sel &= 0xffff;
         if (v86()) {

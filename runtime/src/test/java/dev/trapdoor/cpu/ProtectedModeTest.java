@@ -156,6 +156,54 @@ class ProtectedModeTest {
      * the TSS stack (SS0:ESP0 = 0x10:0x9000); the handler (mov eax,0x42; mov esi,esp; iret)
      * returns to ring 3, where HLT is privileged: #GP(0).
      */
+    /**
+     * The same ring-3 INT 0x80 with a bad SS0 in the TSS: the TSS is at fault, so #TS with the
+     * selector (null: error code 0; a code segment or a DPL-3 data segment: the selector), and a
+     * non-present stack segment is #SS(selector); the ring-3 context is left as it was.
+     */
+    @Test
+    void aBadRing0StackInTheTssIsTsOrSs() {
+        // selector -> {expected vector, expected error code}; 0x30 is a present ring-0 data segment marked not present
+        int[][] cases = {{0x00, 10, 0}, {0x08, 10, 0x08}, {0x20, 10, 0x20}, {0x30, 12, 0x30}, {0x48, 10, 0x48}};
+        for (int[] c : cases) {
+            try (Guest g = Guest.flat32(0x1000, Guest.hex("cd80 89c3 f4"))) {
+                g.memory.write(0x500, Guest.hex("0000000000000000 ffff0000009acf00 ffff00000092cf00 ffff000000facf00 ffff000000f2cf00"
+                        + " 0000000000000000 ffff00000012cf00"));
+                g.memory.write(0x3000, Guest.hex("b842000000 89e6 cf"));
+                g.memory.write32(0x4000 + 4, 0x9000);
+                g.memory.write32(0x4000 + 8, c[0]);
+                gate(g, 0x2000, 0x80, 0x3000, 0xee);
+                X86Registers r = g.regs();
+                r.gdtBase = 0x500;
+                r.gdtLimit = 0x37;
+                r.idtBase = 0x2000;
+                r.idtLimit = 0x7ff;
+                for (int s = 0; s < 6; s++) {
+                    r.seg[s].flat32(0x23, false);
+                    r.seg[s].access |= 0x60;
+                }
+                r.seg[X86Registers.CS].flat32(0x1b, true);
+                r.seg[X86Registers.CS].access |= 0x60;
+                r.tr.selector = 0x28;
+                r.tr.base = 0x4000;
+                r.tr.limit = 0x67;
+                r.tr.access = 0x8b;
+                r.gpr[X86Registers.ESP] = 0x8000;
+                g.vcpu.setRegisters(r);
+                g.vcpu.vmcs.set("EXCEPTION_BITMAP", (1 << 10) | (1 << 12) | (1 << 13));
+                ExitInfo e = g.run();
+                String what = String.format("SS0 = %#x", c[0]);
+                assertEquals(ExitReason.EXCEPTION_NMI, e.reason, what + ": " + e.message);
+                assertEquals(c[1], e.vector, what);
+                assertEquals(c[2], e.errorCode, what);
+                r = g.regs();
+                assertEquals(0x1b, r.seg[X86Registers.CS].selector, what + ": still ring 3");
+                assertEquals(0x23, r.seg[X86Registers.SS].selector, what);
+                assertEquals(0x8000, r.gpr[X86Registers.ESP], what);
+            }
+        }
+    }
+
     @Test
     void interruptFromRing3SwitchesToTheTssStackAndIretReturns() {
         try (Guest g = Guest.flat32(0x1000, Guest.hex("cd80 89c3 f4"))) {
