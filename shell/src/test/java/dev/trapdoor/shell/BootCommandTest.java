@@ -156,11 +156,12 @@ class BootCommandTest {
         // when the console read Ctrl-] (a real 16550 with its FIFO interrupts at the trigger level or after the
         // character timeout), so the test does not fix it.
         String screen = r.screen();
-        int paused = screen.indexOf("\n[echo.mb] paused");
+        int paused = screen.indexOf("[echo.mb] paused");
         String resumed = "Ctrl-] returns to the trapdoor prompt\n";
         int from = screen.indexOf(resumed) + resumed.length(), to = screen.indexOf("\n[echo.mb] shutdown (status " + TestGuests.QUIT_STATUS + ")");
-        assertTrue(paused > 0 && from > resumed.length() && to > from, screen);
-        assertTrue((screen.substring(0, paused) + screen.substring(from, to)).endsWith("TRAPDOOR-CMD-EXIT 3\nabcd"), screen);
+        assertTrue(paused >= 0 && from > resumed.length() && to > from, screen);
+        // The console starts its own lines on a fresh line, so the guest's newlines are not compared, only its characters.
+        assertTrue((screen.substring(0, paused) + screen.substring(from, to)).replace("\n", "").endsWith("TRAPDOOR-CMD-EXIT 3abcd"), screen);
         assertEquals(TestGuests.QUIT_STATUS, r.status(), "the guest ended after continue: its status is the process's\n" + r.all());
     }
 }
