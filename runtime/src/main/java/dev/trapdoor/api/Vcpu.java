@@ -514,6 +514,19 @@ public final class Vcpu {
         interp("PDPTE placement").pdptesInWalk(on);
     }
 
+    /**
+     * Whether the guest's device (MMIO) accesses exit as EPT violations that the runtime serves on
+     * the device bus (default, as on KVM: they count as exits and scripts can watch them), or go
+     * straight to the device inside the interpreter (faster; no exit to see).
+     */
+    public void setMmioExits(boolean on) {
+        interp("MMIO exits").mmioExits(on);
+    }
+
+    public boolean isMmioExits() {
+        return interp("MMIO exits").mmioExits();
+    }
+
     /** Counting TLB hits sends every access through the slow path (exact, slower); off by default. */
     public void setTlbCounting(boolean on) {
         interp("TLB counting").tlbCounting(on);

@@ -195,6 +195,14 @@ final class Cpu extends Exec {
             debugException(bits);
             if (exiting()) return;
         }
+        mmioCompleted();
+        if (mmioLogged != 0) {
+            // An instruction that exited for MMIO runs to its end before anything else enters the guest, as KVM
+            // completes an emulated MMIO instruction at the next KVM_RUN; its finished accesses are replayed.
+            runBlock(null, true);
+            if (exiting()) return;
+            mmioInstructionDone();
+        }
         boolean injected = false;
         if (injectedVector >= 0) {
             int v = injectedVector;

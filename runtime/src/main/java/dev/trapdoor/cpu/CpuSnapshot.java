@@ -16,7 +16,7 @@ import java.lang.foreign.ValueLayout;
  * checks, code size, the TLB, decoded blocks) are rebuilt on load, not saved.
  */
 final class CpuSnapshot {
-    static final int FORMAT = 2;
+    static final int FORMAT = 3;
 
     private CpuSnapshot() {}
 
@@ -33,6 +33,7 @@ final class CpuSnapshot {
         out.part(c.fpu).bool(c.ferrLatch());
         c.saveEvents(out);
         c.saveNmiAndDebug(out);
+        c.saveMmio(out);
         Insn io = c.pendingIo;
         out.bool(io != null);
         if (io != null) {
@@ -116,6 +117,7 @@ final class CpuSnapshot {
         c.ferrLatch(in.bool());
         c.loadEvents(in);
         c.loadNmiAndDebug(in);
+        c.loadMmio(in);
         c.afterStateLoad();
         c.pendingIo = null;
         if (in.bool()) {

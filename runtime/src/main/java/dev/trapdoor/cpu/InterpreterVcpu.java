@@ -215,6 +215,15 @@ public final class InterpreterVcpu implements VcpuBackend, dev.trapdoor.snapshot
         cpu.invvpid(vpid);
     }
 
+    /** Device (MMIO) accesses exit as EPT violations (default, as on KVM), or go straight to the device bus. */
+    public void mmioExits(boolean on) {
+        cpu.mmioExits = on;
+    }
+
+    public boolean mmioExits() {
+        return cpu.mmioExits;
+    }
+
     public TlbCounters tlbCounters() {
         return cpu.tlbCounters();
     }

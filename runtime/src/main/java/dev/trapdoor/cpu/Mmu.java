@@ -359,7 +359,7 @@ abstract class Mmu extends LazyFlags {
         } else {
             phys = fill(lin, ACC_READ);
         }
-        long v = memory.read(phys, size);
+        long v = deviceRead(lin, phys, size);
         if (d != null && d.access(lin, phys, size, false, v)) debugHit();
         return v;
     }
@@ -382,7 +382,7 @@ abstract class Mmu extends LazyFlags {
         } else {
             phys = fill(lin, ACC_WRITE);
         }
-        memory.write(phys, size, v & 0xffffffffL);
+        deviceWrite(lin, phys, size, v & 0xffffffffL);
         if (d != null && d.access(lin, phys, size, true, v & 0xffffffffL)) debugHit();
     }
 
@@ -510,9 +510,125 @@ abstract class Mmu extends LazyFlags {
 
     /** Fills exit for the EPT violation or misconfiguration behind the last EPT_EXIT fault (SDM Vol. 3C, 28.2.1). */
     final void fillEptExit(ExitInfo exit) {
+        if (mmioPending) {
+            // An MMIO access: KVM's contract, data in the exit's buffer (the value of a write, room for a read's).
+            exit.mmio(eptGuestPhysical, mmioPendingSize, mmioPendingWrite, eptGuestLinear, true);
+            exit.data = mmioData;
+            mmioData.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, mmioPendingWrite ? mmioPendingValue : 0);
+            return;
+        }
         exit.reset(eptExitReason);
         exit.qualification = eptQualification;
         exit.guestPhysical = eptGuestPhysical;
         exit.guestLinear = eptGuestLinear;
+    }
+
+    // ---- MMIO as EPT violations (the device pages the EPT leaves unmapped), as on KVM
+
+    /**
+     * Device accesses exit as EPT violations (KVM's behaviour, and what the VMCS says: the page is
+     * not in the EPT); false sends them straight to the device bus, without the exit.
+     */
+    boolean mmioExits = true;
+    private static final int MMIO_LOG = 8;
+    /** The data of an MMIO exit (8 bytes, little-endian), as kvm_run's mmio.data. */
+    final MemorySegment mmioData = MemorySegment.ofArray(new long[1]);
+    // The MMIO accesses the current instruction already made through exits, replayed in order when it runs again
+    // (an instruction restarts after each exit, as after an EPT violation): reads return the device's data, writes
+    // are not repeated. Cleared when the instruction, or one iteration of a REP string instruction, completes.
+    private final long[] logGpa = new long[MMIO_LOG], logData = new long[MMIO_LOG];
+    private final int[] logSize = new int[MMIO_LOG];
+    private final boolean[] logWrite = new boolean[MMIO_LOG];
+    int mmioLogged, mmioReplayed;
+    boolean mmioPending;
+    private int mmioPendingSize;
+    private boolean mmioPendingWrite;
+    private long mmioPendingValue;
+
+    private boolean exitsForDevice(long phys) {
+        return mmioExits && mmioLogged < MMIO_LOG && memory.regionAt(phys) instanceof Region.Mmio;
+    }
+
+    private long deviceRead(int lin, long phys, int size) {
+        if (!exitsForDevice(phys)) return memory.read(phys, size);
+        if (mmioReplayed < mmioLogged) {
+            int k = mmioReplayed++;
+            if (!logWrite[k] && logGpa[k] == phys && logSize[k] == size) return logData[k];
+            mmioLogged = mmioReplayed = 0; // the instruction took another way: its accesses start over
+        }
+        throw mmioExit(lin, phys, size, false, 0);
+    }
+
+    private void deviceWrite(int lin, long phys, int size, long v) {
+        if (!exitsForDevice(phys)) {
+            memory.write(phys, size, v);
+            return;
+        }
+        if (mmioReplayed < mmioLogged) {
+            int k = mmioReplayed++;
+            if (logWrite[k] && logGpa[k] == phys && logSize[k] == size && logData[k] == v) return;
+            mmioLogged = mmioReplayed = 0;
+        }
+        throw mmioExit(lin, phys, size, true, v);
+    }
+
+    private RuntimeException mmioExit(int lin, long phys, int size, boolean write, long v) {
+        mmioPending = true;
+        mmioPendingSize = size;
+        mmioPendingWrite = write;
+        mmioPendingValue = v;
+        eptExitReason = ExitReason.EPT_VIOLATION;
+        eptGuestPhysical = phys;
+        eptGuestLinear = lin & 0xffffffffL;
+        eptExits++;
+        return fault(EPT_EXIT, 0);
+    }
+
+    /** At the next entry after an MMIO exit: the access is done (a read's data came back in the buffer); log it. */
+    final void mmioCompleted() {
+        if (!mmioPending) return;
+        mmioPending = false;
+        int k = mmioLogged++;
+        logGpa[k] = eptGuestPhysical;
+        logSize[k] = mmioPendingSize;
+        logWrite[k] = mmioPendingWrite;
+        logData[k] = mmioPendingWrite ? mmioPendingValue
+                : mmioData.get(ValueLayout.JAVA_LONG_UNALIGNED, 0) & (mmioPendingSize == 8 ? -1L : (1L << (8 * mmioPendingSize)) - 1);
+        mmioReplayed = 0;
+    }
+
+    void saveMmio(dev.trapdoor.snapshot.StateWriter out) {
+        out.bool(mmioExits).bool(mmioPending).i32(mmioPendingSize).bool(mmioPendingWrite).i64(mmioPendingValue)
+                .i64(eptGuestPhysical).i64(eptGuestLinear).i64(mmioData.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+        out.i32(mmioLogged).i32(mmioReplayed);
+        for (int k = 0; k < mmioLogged; k++) out.i64(logGpa[k]).i32(logSize[k]).bool(logWrite[k]).i64(logData[k]);
+    }
+
+    void loadMmio(dev.trapdoor.snapshot.StateReader in) {
+        mmioExits = in.bool();
+        mmioPending = in.bool();
+        mmioPendingSize = in.range(0, 8, "MMIO size");
+        mmioPendingWrite = in.bool();
+        mmioPendingValue = in.i64();
+        long gpa = in.i64(), gla = in.i64();
+        if (mmioPending) {
+            eptExitReason = ExitReason.EPT_VIOLATION;
+            eptGuestPhysical = gpa;
+            eptGuestLinear = gla;
+        }
+        mmioData.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, in.i64());
+        mmioLogged = in.range(0, MMIO_LOG, "MMIO log length");
+        mmioReplayed = in.range(0, mmioLogged, "MMIO log position");
+        for (int k = 0; k < mmioLogged; k++) {
+            logGpa[k] = in.i64();
+            logSize[k] = in.range(1, 8, "MMIO log size");
+            logWrite[k] = in.bool();
+            logData[k] = in.i64();
+        }
+    }
+
+    /** The instruction (or a REP iteration) completed: its MMIO accesses are history. */
+    final void mmioInstructionDone() {
+        mmioLogged = mmioReplayed = 0;
     }
 }

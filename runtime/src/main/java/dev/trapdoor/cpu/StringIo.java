@@ -67,6 +67,7 @@ abstract class StringIo extends Alu {
         while ((gpr[ECX] & am) != 0) {
             stringOnce(i, size, delta, am);
             step(ECX, -1, am);
+            if (mmioLogged != 0) mmioInstructionDone(); // this iteration is committed: the next one's accesses are new
             if (compares && (zf() != (i.rep == 0xf3))) return;
             if (--budget == 0) {
                 if ((gpr[ECX] & am) != 0) eip = insStart;
