@@ -65,7 +65,9 @@ public final class KvmVcpuBackend implements VcpuBackend {
     private boolean steppingOver;
     private boolean monitorTrap;
     private int debugControl = -1;
-    private long[] debugRegs;
+    /** DR0-DR7 as the slots give them, rebuilt only when a slot changes. */
+    private final long[] slotRegs = new long[8];
+    private boolean slotsChanged = true;
 
     // Code-byte translation cache for the current exit.
     private boolean paging;
@@ -357,6 +359,7 @@ public final class KvmVcpuBackend implements VcpuBackend {
             slotLength[i] = length;
             slotId[i] = id;
             breakpointCount++;
+            slotsChanged = true;
             return true;
         }
         return false;
@@ -365,6 +368,7 @@ public final class KvmVcpuBackend implements VcpuBackend {
     private void freeSlot(int i) {
         slotKind[i] = SLOT_FREE;
         breakpointCount--;
+        slotsChanged = true;
     }
 
     @Override
@@ -387,22 +391,21 @@ public final class KvmVcpuBackend implements VcpuBackend {
         int control = step || armed ? GUESTDBG_ENABLE : 0;
         if (step) control |= GUESTDBG_SINGLESTEP;
         if (armed) control |= GUESTDBG_USE_HW_BP;
-        long[] regs = null;
-        if (armed) {
-            regs = new long[8];
+        if (control == debugControl && !slotsChanged) return;
+        if (slotsChanged) {
+            java.util.Arrays.fill(slotRegs, 0);
             for (int i = 0; i < 4; i++) {
                 if (slotKind[i] == SLOT_FREE) continue;
-                regs[i] = slotAddress[i];
-                regs[7] |= 1L << (2 * i);                 // L0-L3
+                slotRegs[i] = slotAddress[i];
+                slotRegs[7] |= 1L << (2 * i);             // L0-L3
                 long rw = switch (slotKind[i]) { case SLOT_WRITE -> 1; case SLOT_ACCESS -> 3; default -> 0; };
                 long len = slotLength[i] == 4 ? 3 : slotLength[i] - 1;
-                regs[7] |= (rw | len << 2) << (16 + 4 * i);
+                slotRegs[7] |= (rw | len << 2) << (16 + 4 * i);
             }
+            slotsChanged = false;
         }
-        if (control == debugControl && java.util.Arrays.equals(regs, debugRegs)) return;
-        vcpu.setGuestDebug(control, regs);
+        vcpu.setGuestDebug(control, armed ? slotRegs : null);
         debugControl = control;
-        debugRegs = regs;
     }
 
     /**

@@ -152,11 +152,6 @@ class ProtectedModeTest {
     }
 
     /**
-     * Ring 3 code at 0x1000: int 0x80; mov ebx,eax; hlt. The DPL-3 interrupt gate enters ring 0 on
-     * the TSS stack (SS0:ESP0 = 0x10:0x9000); the handler (mov eax,0x42; mov esi,esp; iret)
-     * returns to ring 3, where HLT is privileged: #GP(0).
-     */
-    /**
      * The same ring-3 INT 0x80 with a bad SS0 in the TSS: the TSS is at fault, so #TS with the
      * selector (null: error code 0; a code segment or a DPL-3 data segment: the selector), and a
      * non-present stack segment is #SS(selector); the ring-3 context is left as it was.
@@ -166,33 +161,11 @@ class ProtectedModeTest {
         // selector -> {expected vector, expected error code}; 0x30 is a present ring-0 data segment marked not present
         int[][] cases = {{0x00, 10, 0}, {0x08, 10, 0x08}, {0x20, 10, 0x20}, {0x30, 12, 0x30}, {0x48, 10, 0x48}};
         for (int[] c : cases) {
-            try (Guest g = Guest.flat32(0x1000, Guest.hex("cd80 89c3 f4"))) {
-                g.memory.write(0x500, Guest.hex("0000000000000000 ffff0000009acf00 ffff00000092cf00 ffff000000facf00 ffff000000f2cf00"
-                        + " 0000000000000000 ffff00000012cf00"));
-                g.memory.write(0x3000, Guest.hex("b842000000 89e6 cf"));
-                g.memory.write32(0x4000 + 4, 0x9000);
-                g.memory.write32(0x4000 + 8, c[0]);
-                gate(g, 0x2000, 0x80, 0x3000, 0xee);
-                X86Registers r = g.regs();
-                r.gdtBase = 0x500;
-                r.gdtLimit = 0x37;
-                r.idtBase = 0x2000;
-                r.idtLimit = 0x7ff;
-                for (int s = 0; s < 6; s++) {
-                    r.seg[s].flat32(0x23, false);
-                    r.seg[s].access |= 0x60;
-                }
-                r.seg[X86Registers.CS].flat32(0x1b, true);
-                r.seg[X86Registers.CS].access |= 0x60;
-                r.tr.selector = 0x28;
-                r.tr.base = 0x4000;
-                r.tr.limit = 0x67;
-                r.tr.access = 0x8b;
-                r.gpr[X86Registers.ESP] = 0x8000;
-                g.vcpu.setRegisters(r);
+            try (Guest g = int80FromRing3(c[0])) {
                 g.vcpu.vmcs.set("EXCEPTION_BITMAP", (1 << 10) | (1 << 12) | (1 << 13));
                 ExitInfo e = g.run();
                 String what = String.format("SS0 = %#x", c[0]);
+                X86Registers r;
                 assertEquals(ExitReason.EXCEPTION_NMI, e.reason, what + ": " + e.message);
                 assertEquals(c[1], e.vector, what);
                 assertEquals(c[2], e.errorCode, what);
@@ -204,33 +177,47 @@ class ProtectedModeTest {
         }
     }
 
+    /**
+     * Ring 3 code at 0x1000: int 0x80; mov ebx,eax; hlt, through a DPL-3 interrupt gate to a
+     * ring-0 handler at 0x3000 (mov eax,0x42; mov esi,esp; iret), with SS0:ESP0 = ss0:0x9000 in the
+     * TSS at 0x4000. The GDT: ring-0 code 0x08 and data 0x10, ring-3 code 0x18 and data 0x20, a
+     * null 0x28, and 0x30 a ring-0 data segment marked not present.
+     */
+    static Guest int80FromRing3(int ss0) {
+        Guest g = Guest.flat32(0x1000, Guest.hex("cd80 89c3 f4"));
+        g.memory.write(0x500, Guest.hex("0000000000000000 ffff0000009acf00 ffff00000092cf00 ffff000000facf00 ffff000000f2cf00"
+                + " 0000000000000000 ffff00000012cf00"));
+        g.memory.write(0x3000, Guest.hex("b842000000 89e6 cf"));
+        g.memory.write32(0x4000 + 4, 0x9000);
+        g.memory.write32(0x4000 + 8, ss0);
+        gate(g, 0x2000, 0x80, 0x3000, 0xee);
+        X86Registers r = g.regs();
+        r.gdtBase = 0x500;
+        r.gdtLimit = 0x37;
+        r.idtBase = 0x2000;
+        r.idtLimit = 0x7ff;
+        for (int s = 0; s < 6; s++) {
+            r.seg[s].flat32(0x23, false);
+            r.seg[s].access |= 0x60;
+        }
+        r.seg[X86Registers.CS].flat32(0x1b, true);
+        r.seg[X86Registers.CS].access |= 0x60;
+        r.tr.selector = 0x28;
+        r.tr.base = 0x4000;
+        r.tr.limit = 0x67;
+        r.tr.access = 0x8b;
+        r.gpr[X86Registers.ESP] = 0x8000;
+        g.vcpu.setRegisters(r);
+        return g;
+    }
+
+    /** The DPL-3 gate enters ring 0 on the TSS stack; the handler's IRET returns to ring 3, where HLT is privileged: #GP(0). */
     @Test
     void interruptFromRing3SwitchesToTheTssStackAndIretReturns() {
-        try (Guest g = Guest.flat32(0x1000, Guest.hex("cd80 89c3 f4"))) {
-            g.memory.write(0x500, Guest.hex("0000000000000000 ffff0000009acf00 ffff00000092cf00 ffff000000facf00 ffff000000f2cf00"));
-            g.memory.write(0x3000, Guest.hex("b842000000 89e6 cf"));
-            g.memory.write32(0x4000 + 4, 0x9000);
-            g.memory.write32(0x4000 + 8, 0x10);
-            gate(g, 0x2000, 0x80, 0x3000, 0xee);
-            X86Registers r = g.regs();
-            r.gdtBase = 0x500;
-            r.gdtLimit = 0x27;
-            r.idtBase = 0x2000;
-            r.idtLimit = 0x7ff;
-            for (int s = 0; s < 6; s++) {
-                r.seg[s].flat32(0x23, false);
-                r.seg[s].access |= 0x60;
-            }
-            r.seg[X86Registers.CS].flat32(0x1b, true);
-            r.seg[X86Registers.CS].access |= 0x60;
-            r.tr.selector = 0x28;
-            r.tr.base = 0x4000;
-            r.tr.limit = 0x67;
-            r.tr.access = 0x8b;
-            r.gpr[X86Registers.ESP] = 0x8000;
-            g.vcpu.setRegisters(r);
+        try (Guest g = int80FromRing3(0x10)) {
             g.vcpu.vmcs.set("EXCEPTION_BITMAP", 1 << 13);
             ExitInfo e = g.run();
+            X86Registers r;
             assertEquals(ExitReason.EXCEPTION_NMI, e.reason, e.message);
             assertEquals(13, e.vector);
             assertEquals(0, e.errorCode);
