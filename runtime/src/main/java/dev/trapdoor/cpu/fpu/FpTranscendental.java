@@ -32,11 +32,7 @@ final class FpTranscendental {
     /** Set when a trigonometric operand has |x| >= 2^63: C2=1 and ST(0) is left unchanged. */
     boolean outOfRange;
 
-    // The x87 reduces by a 66-bit pi (SDM Vol. 1 §8.3.10): pi/2 = P66 * 2^-65, split into two
-    // 33-bit doubles so that k * part is exact for |k| < 2^20.
-    private static final long PI_64 = 0xC90F_DAA2_2168_C234L;
-    private static final double PIO2_1 = Math.scalb((double) (PI_64 >>> 31), -32);
-    private static final double PIO2_2 = Math.scalb((double) (((PI_64 & 0x7FFF_FFFFL) << 2) | 3), -65);
+    /** ln 2 for the double-precision paths left: the sign and range decisions of FYL2X(P1) and its extreme arguments. */
     private static final double LN2 = 0.6931471805599453;
 
     FpTranscendental(SoftFloat80 sf) {
@@ -56,14 +52,6 @@ final class FpTranscendental {
         if (sig == 0) return 0.0;
         int e = SoftFloat80.normExp(se, sig) - BIAS;
         double d = Math.scalb((double) (SoftFloat80.normSig(sig) & 0x7FF), e - 63);
-        return Ext80.sign(se) ? -d : d;
-    }
-
-    /** A finite nonzero value times 2^(shift + BIAS), as a double (exact when it stays normal). */
-    private static double scaled(int se, long sig, int shift) {
-        int e = SoftFloat80.normExp(se, sig) + shift;
-        long m = SoftFloat80.normSig(sig);
-        double d = Math.scalb((double) (m >>> 11), e - 52) + Math.scalb((double) (m & 0x7FF), e - 63);
         return Ext80.sign(se) ? -d : d;
     }
 
