@@ -49,7 +49,11 @@ final class X87Cases {
             case 12 -> loadStore(c, t);
             case 13 -> integerLoadStore(c, t);
             case 14 -> { c.b(0xdf, rnd.nextBoolean() ? 0x20 | 5 : 0x30 | 5).d(OPERAND); operandBcd(t); }     // fbld / fbstp
-            case 15 -> { c.b(0xd9, new int[]{0xe0, 0xe1, 0xe4, 0xe5}[rnd.nextInt(4)]); undefined = undefinedForSignOps(c); }
+            case 15 -> { // fchs, fabs (C0, C2, C3 undefined) or ftst, fxam (all defined)
+                int op = new int[]{0xe0, 0xe1, 0xe4, 0xe5}[rnd.nextInt(4)];
+                c.b(0xd9, op);
+                undefined = op <= 0xe1 ? ARITH_UNDEFINED : 0;
+            }
             case 16 -> c.b(0xd9, 0xe8 + rnd.nextInt(7));                                     // fld1 .. fldz
             case 17 -> { int op = new int[]{0xf8, 0xf5}[rnd.nextInt(2)]; c.b(0xd9, op); undefined = 0; } // fprem, fprem1
             case 18 -> c.b(0xd9, new int[]{0xfa, 0xfc, 0xfd, 0xf4}[rnd.nextInt(4)]);       // fsqrt frndint fscale fxtract
@@ -91,12 +95,6 @@ final class X87Cases {
 
     private static int compareUndefined(int digit) {
         return digit == 2 || digit == 3 ? 0 : ARITH_UNDEFINED; // FCOM/FCOMP define C0-C3 (C1 = 0)
-    }
-
-    private static int undefinedForSignOps(Code c) {
-        byte[] b = c.toArray();
-        int op = b[b.length - 1] & 0xff;
-        return op == 0xe0 || op == 0xe1 ? ARITH_UNDEFINED : 0; // fchs/fabs vs ftst/fxam
     }
 
     private static int mem(int digit) {
